@@ -1,0 +1,3 @@
+from pimp_tui.cli import main
+
+raise SystemExit(main())

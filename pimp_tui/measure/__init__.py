@@ -1,0 +1,1 @@
+"""Measurement: power/energy sensors, the generation runner, tasks and crash-safe campaigns."""

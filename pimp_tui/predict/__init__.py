@@ -1,0 +1,1 @@
+"""Predictors: learners, evaluation, explanation, Pareto fronts, recommendation, active learning."""

@@ -1,0 +1,1 @@
+"""Samplers: (model, parameters, seed) -> valid configurations, and an independent coverage checker."""

@@ -1,0 +1,1 @@
+"""The SQLite store (one file, WAL): schema migrations and repository functions."""
