@@ -20,6 +20,11 @@ from pimp_tui.errors import ModelSyntaxError, PimpError
 COMMAND_MODULES = ("model", "sample", "measure", "predict", "workload", "tui")
 
 
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """Let a subcommand take `--db` after its name too (`pimp sample ... --db DB`)."""
+    parser.add_argument("--db", default=argparse.SUPPRESS, help="SQLite store (as for pimp --db)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pimp",
