@@ -1,0 +1,192 @@
+"""The workbench: four panes (Textual modes) over one store.
+
+Start-up stays light: screens import their services (the reasoner, samplers, torch, sklearn)
+inside workers and actions, so the first frame never waits for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from pimp_tui.screens.base import PaneScreen, background
+from pimp_tui.screens.help import HelpScreen
+from pimp_tui.screens.model import ModelScreen
+from pimp_tui.screens.monitor import MonitorScreen
+from pimp_tui.screens.predict import PredictScreen
+from pimp_tui.screens.sample import SampleScreen
+
+if TYPE_CHECKING:
+    from pimp_tui.variability.model import FeatureModel
+
+PANES: dict[str, type[PaneScreen]] = {
+    "model": ModelScreen,
+    "sample": SampleScreen,
+    "monitor": MonitorScreen,
+    "predict": PredictScreen,
+}
+
+
+@dataclass
+class Workspace:
+    """What the panes share: the model being edited and the sample last made or opened."""
+
+    model: FeatureModel | None = None
+    model_id: int | None = None
+    model_name: str = ""
+    path: str | None = None
+    revision: int = 0
+    """Bumped on every change of `model`, so panes know to refresh."""
+    sample_id: int | None = None
+    sample_revision: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PaneCommands(Provider):
+    """The command palette lists every action of every pane, not only the visible one's."""
+
+    def _commands(self) -> Iterable[tuple[str, str, Any]]:
+        app: PimpApp = self.app  # type: ignore[assignment]
+        for mode, pane in PANES.items():
+            title = pane.TITLE or mode.title()
+            yield f"Go to {title}", f"Switch to the {title} pane", partial(app.switch_mode, mode)
+            for binding in pane.BINDINGS:
+                if isinstance(binding, Binding) and binding.description:
+                    yield (
+                        f"{title}: {binding.description}",
+                        binding.tooltip or f"key {binding.key}",
+                        partial(app.run_pane_action, mode, binding.action),
+                    )
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class PimpApp(App[None]):
+    """`pimp`: model → sample → measure → predict, keyboard only."""
+
+    TITLE = "pimp"
+    MODES = PANES  # type: ignore[assignment]
+    DEFAULT_MODE = "model"
+    COMMANDS = App.COMMANDS | {PaneCommands}
+    ENABLE_COMMAND_PALETTE = True
+    CSS = """
+    .pane-title { height: 1; background: $panel; color: $text; padding: 0 1; }
+    .status { height: 1; color: $text-muted; padding: 0 1; }
+    .muted { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("1,f2", "switch_mode('model')", "Model", tooltip="Feature-model editor"),
+        Binding("2,f3", "switch_mode('sample')", "Sample", tooltip="Sampling"),
+        Binding("3,f4", "switch_mode('monitor')", "Monitor", tooltip="Measurement campaigns"),
+        Binding("4,f5", "switch_mode('predict')", "Predict", tooltip="Predictor explorer"),
+        Binding("f1", "help", "Help", tooltip="Help for the current pane"),
+        Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Cycle colour themes"),
+    ]
+
+    def __init__(self, db: str | Path = "pimp.db", *, seed: bool = True) -> None:
+        super().__init__()
+        self.db_path = str(db)
+        self.workspace = Workspace()
+        self._seed = seed
+        self.sub_title = self.db_path
+
+    def on_mount(self) -> None:
+        self.switch_mode(self.DEFAULT_MODE)
+        if self._seed:
+            self.call_after_refresh(self._open_workspace)
+
+    def _open_workspace(self) -> None:
+        self.open_workspace()
+
+    @background("workspace")
+    def open_workspace(self) -> None:
+        """Seed the store on first run, then load its first model into the editor."""
+        from pimp_tui.services.workspace import open_default_model
+
+        try:
+            loaded = open_default_model(self.db_path)
+        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+            self.call_from_thread(self.notify, str(exc), title="Store", severity="error")
+            return
+        if loaded is not None:
+            model, model_id, name = loaded
+            self.call_from_thread(self.set_model, model, model_id=model_id, name=name)
+
+    # --- shared state ---------------------------------------------------------------------
+
+    def set_model(
+        self,
+        model: FeatureModel,
+        *,
+        model_id: int | None = None,
+        name: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Make `model` the workspace model; every pane refreshes when it is next shown."""
+        ws = self.workspace
+        ws.model, ws.model_id = model, model_id
+        if name is not None:
+            ws.model_name = name
+        if path is not None:
+            ws.path = path
+        ws.revision += 1
+        self.sync_panes()
+
+    def set_sample(self, sample_id: int) -> None:
+        self.workspace.sample_id = sample_id
+        self.workspace.sample_revision += 1
+        self.sync_panes()
+
+    def sync_panes(self) -> None:
+        screen = self.screen
+        if isinstance(screen, PaneScreen):
+            screen.sync()
+
+    # --- actions --------------------------------------------------------------------------
+
+    async def run_pane_action(self, mode: str, action: str) -> None:
+        """Palette entries for other panes: switch there first, then act."""
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        await self.screen.run_action(action)
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, PaneScreen):
+            return
+        keys: list[tuple[str, str]] = []
+        for binding in list(type(screen).BINDINGS) + list(self.BINDINGS):
+            if isinstance(binding, Binding) and binding.description:
+                keys_shown = [k.strip() for k in binding.key.split(",")]
+                key = ", ".join(self.get_key_display(Binding(k, "")) for k in keys_shown)
+                keys.append((key, binding.tooltip or binding.description))
+        keys.append(("ctrl+p", "Command palette: every action of every pane"))
+        keys.append(("ctrl+q", "Quit"))
+        self.push_screen(HelpScreen(screen.TITLE or screen.PANE, screen.HELP, keys))
+
+    def action_next_theme(self) -> None:
+        themes = ["textual-dark", "textual-light", "nord", "gruvbox", "monokai"]
+        current = themes.index(self.theme) if self.theme in themes else -1
+        self.theme = themes[(current + 1) % len(themes)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Help for the current pane (F1)", self.action_help)

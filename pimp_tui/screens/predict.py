@@ -1,0 +1,19 @@
+"""Predictor explorer pane."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
+
+from pimp_tui.screens.base import PaneScreen
+
+
+class PredictScreen(PaneScreen):
+    PANE = "predict"
+    TITLE = "Predict"
+    HELP = "Predictor explorer."
+    BINDINGS = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Predict", classes="pane-title")
+        yield Footer()

@@ -1,0 +1,42 @@
+"""The store as the workbench sees it: seeding on first run, listing and loading models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pimp_tui.store.db import open_store
+from pimp_tui.variability.model import FeatureModel
+
+
+def open_default_model(db_path: str | Path) -> tuple[FeatureModel, int, str] | None:
+    """Seed an empty store with the shipped generation-settings model, then return the most
+    recently stored model (what the editor opens on)."""
+    from pimp_tui.store.samples import load_model_by_id
+
+    db = open_store(db_path)
+    try:
+        if db["feature_models"].count == 0:
+            seed_store(db)
+        row = next(db.query("SELECT id, name FROM feature_models ORDER BY id DESC LIMIT 1"), None)
+        if row is None:
+            return None
+        return load_model_by_id(db, row["id"]), row["id"], row["name"]
+    finally:
+        db.close()
+
+
+def seed_store(db) -> None:  # type: ignore[no-untyped-def]
+    """First run: the shipped hf_generation model, so a newcomer sees a working workbench."""
+    from pimp_tui.paths import HF_GENERATION_MODEL
+    from pimp_tui.store.samples import save_model
+    from pimp_tui.variability.io import load_model
+
+    save_model(db, load_model(HF_GENERATION_MODEL), name="hf_generation")
+
+
+def list_models(db_path: str | Path) -> list[dict]:
+    db = open_store(db_path)
+    try:
+        return list(db.query("SELECT id, name, path, created_at FROM feature_models ORDER BY id"))
+    finally:
+        db.close()
