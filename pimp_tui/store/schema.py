@@ -33,4 +33,81 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+            name TEXT,
+            task TEXT NOT NULL,                  -- 'arith', 'gsm8k', 'jsonl:PATH'
+            prompts INTEGER NOT NULL,
+            repetitions INTEGER NOT NULL,
+            llm TEXT NOT NULL,                   -- 'smollm2', a path, a cached HF id, 'config:PATH'
+            sensor TEXT,                         -- requested sensor (NULL: automatic), then the one used
+            seed INTEGER NOT NULL DEFAULT 0,
+            params TEXT NOT NULL DEFAULT '{}',   -- JSON: max_new_tokens, cooldown_s, warmup, idle_s, hz
+            status TEXT NOT NULL DEFAULT 'planned'
+                CHECK (status IN ('planned', 'running', 'paused', 'done', 'cancelled', 'failed')),
+            idle_watts REAL,                     -- idle baseline, measured once per campaign
+            error TEXT,
+            pid INTEGER,                         -- process running it, with its host
+            host TEXT,
+            heartbeat_at TEXT,                   -- refreshed while running: a stale one means dead
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            started_at TEXT,
+            finished_at TEXT
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+            configuration_id INTEGER NOT NULL REFERENCES configurations(id) ON DELETE CASCADE,
+            repetition INTEGER NOT NULL,
+            position INTEGER NOT NULL,           -- execution order (randomised with the seed)
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'running', 'done', 'failed')),
+            error TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            energy_j REAL,                       -- gross, whole window
+            energy_net_j REAL,                   -- minus idle baseline x window
+            energy_per_token_j REAL,
+            energy_net_per_token_j REAL,
+            energy_per_request_j REAL,
+            latency_s REAL,
+            ttft_s REAL,
+            tpot_s REAL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            tokens_per_s REAL,
+            peak_memory_bytes INTEGER,
+            memory_source TEXT,                  -- 'cuda max allocated' or 'process peak rss'
+            accuracy REAL,                       -- NULL for cost-only (random-weight) models
+            correct INTEGER,
+            requests INTEGER,
+            sensor TEXT,
+            energy_method TEXT,
+            power_source TEXT,
+            short_window INTEGER,
+            window_s REAL,
+            settings TEXT,                       -- JSON: the exact load/generate kwargs used
+            versions TEXT,                       -- JSON: library versions and device
+            UNIQUE (campaign_id, configuration_id, repetition),
+            UNIQUE (campaign_id, position)
+        );
+        CREATE INDEX runs_campaign_status ON runs (campaign_id, status);
+        CREATE TABLE traces (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            t REAL NOT NULL,                     -- seconds since the run's window opened
+            device INTEGER NOT NULL,
+            watts REAL NOT NULL,
+            temperature_c REAL,
+            sm_clock_mhz REAL,
+            utilisation_pct REAL,
+            memory_used_mib REAL
+        );
+        CREATE INDEX traces_run ON traces (run_id, t);
+        """,
+    ),
 ]
