@@ -1,0 +1,1 @@
+"""Stand-ins for hardware libraries, so measurement code is tested on machines without a GPU."""

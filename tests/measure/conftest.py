@@ -1,0 +1,30 @@
+"""Fixtures shared by the measurement tests."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from tests.fakes import fake_pynvml
+
+
+@pytest.fixture
+def fake_nvml(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+    """Installs a fake `pynvml` in sys.modules: `fake_nvml(gpus=..., clock=..., init_error=...)`.
+
+    Returns the fake module (its `fake` attribute holds the state); undone after the test.
+    """
+
+    def install(
+        gpus: Sequence[fake_pynvml.FakeGpu] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        init_error: int | None = None,
+    ) -> object:
+        module = fake_pynvml.build(gpus, clock, init_error)
+        monkeypatch.setitem(sys.modules, "pynvml", module)
+        return module
+
+    return install
