@@ -1,0 +1,45 @@
+"""The estimate sensor: CPU time × a stated power figure, always labelled 'estimate'."""
+
+from __future__ import annotations
+
+import pytest
+
+from pimp_tui.errors import PimpError
+from pimp_tui.measure.sensors import DEFAULT_WATTS_PER_CORE, EstimateSensor
+from tests.fakes.fake_pynvml import ManualClock
+
+
+def test_energy_is_cpu_time_times_watts_per_core():
+    cpu, clock = ManualClock(0.0), ManualClock()
+    sensor = EstimateSensor(watts_per_core=12.0, cpu_time=cpu, clock=clock)
+    token = sensor.open_window()
+    cpu.advance(3.0)  # e.g. two busy cores for 1.5 s
+    clock.advance(1.5)
+    reading = sensor.close_window(token)
+    assert reading.joules == pytest.approx(36.0)
+    assert reading.seconds == pytest.approx(1.5)
+    assert reading.method == "estimate"
+    assert reading.sensor == "estimate"
+
+
+def test_samples_and_power_source_are_labelled_estimate():
+    cpu, clock = ManualClock(0.0), ManualClock()
+    sensor = EstimateSensor(cpu_time=cpu, clock=clock)
+    assert sensor.name == "estimate"
+    assert sensor.power_source == "estimate"
+    cpu.advance(0.1)
+    clock.advance(0.1)
+    (sample,) = sensor.sample()
+    assert sample.watts == pytest.approx(DEFAULT_WATTS_PER_CORE)
+
+
+def test_real_cpu_work_costs_energy():
+    sensor = EstimateSensor()
+    token = sensor.open_window()
+    sum(i * i for i in range(300_000))
+    assert sensor.close_window(token).joules > 0
+
+
+def test_power_figure_must_be_positive():
+    with pytest.raises(PimpError, match="watts per core"):
+        EstimateSensor(watts_per_core=0)
