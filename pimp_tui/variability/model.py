@@ -16,12 +16,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Union
 
-Value = Union[bool, int, float, str]
+Value = bool | int | float | str
 """A configuration value: bool for Boolean features, the value itself for the others."""
 
-Configuration = dict[str, Union[Value, None]]
+Configuration = dict[str, Value | None]
 """Feature name -> value. Boolean features map to True/False; a numeric or string feature maps
 to its value when selected and to None when deselected. A partial configuration omits keys."""
 
@@ -99,7 +98,7 @@ class Aggregate:
     scope: str | None = None
 
 
-Expr = Union[Ref, Const, Not, Logic, Compare, Arith, Aggregate]
+Expr = Ref | Const | Not | Logic | Compare | Arith | Aggregate
 
 
 @dataclass

@@ -1,0 +1,274 @@
+"""UVL tokenizer: tokens with 1-based line/column, plus NEWLINE/INDENT/DEDENT from the layout.
+
+UVL nests the feature tree by indentation, like Python: a deeper indentation opens a block, a
+shallower one must return to an enclosing level. Tabs and spaces are both accepted, but a block
+must extend its parent's indentation string exactly, so mixing them inconsistently is an error.
+Inside (), [] and {} line breaks are plain whitespace, so attribute lists may span lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pimp_tui.errors import ModelSyntaxError
+
+OPERATORS = (
+    "<=>",
+    "=>",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "..",
+    "!",
+    "&",
+    "|",
+    "<",
+    ">",
+    "+",
+    "-",
+    "*",
+    "/",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+)
+_OPENERS, _CLOSERS = "([{", ")]}"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    """NAME, QNAME (a "quoted" name), STRING, INT, FLOAT, OP, NEWLINE, INDENT, DEDENT or EOF."""
+    value: str
+    line: int
+    col: int
+    start: int
+    """Offsets into the source, so a construct's text can be quoted back exactly as written."""
+    end: int
+
+    def describe(self) -> str:
+        if self.kind == "NEWLINE":
+            return "end of line"
+        if self.kind == "INDENT":
+            return "an indented line"
+        if self.kind == "DEDENT":
+            return "end of block"
+        if self.kind == "EOF":
+            return "end of file"
+        if self.kind == "QNAME":
+            return f'"{self.value}"'
+        if self.kind == "STRING":
+            return f"'{self.value}'"
+        return f"'{self.value}'"
+
+
+def _is_name_start(c: str) -> bool:
+    return c == "_" or c.isalpha()
+
+
+def _is_name_char(c: str) -> bool:
+    return c == "_" or c.isalnum()
+
+
+class _Lexer:
+    def __init__(self, text: str, file: str | None) -> None:
+        self.text, self.file = text, file
+        self.pos, self.line, self.line_start = 0, 1, 0
+        self.tokens: list[Token] = []
+        self.indents = [""]
+        self.depth = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def col(self, pos: int | None = None) -> int:
+        return (self.pos if pos is None else pos) - self.line_start + 1
+
+    def error(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        raise ModelSyntaxError(message, self.file, line or self.line, col or self.col())
+
+    def peek(self, k: int = 0) -> str:
+        i = self.pos + k
+        return self.text[i] if i < len(self.text) else ""
+
+    def newline(self) -> None:
+        self.pos += 1
+        self.line += 1
+        self.line_start = self.pos
+
+    def emit(self, kind: str, value: str, start: int) -> None:
+        self.tokens.append(Token(kind, value, self.line, self.col(start), start, self.pos))
+
+    def skip_comment(self) -> bool:
+        """Skip a `//` or `/* */` comment at the cursor; False when there is none."""
+        if self.text.startswith("//", self.pos):
+            while self.peek() not in ("\n", ""):
+                self.pos += 1
+            return True
+        if self.text.startswith("/*", self.pos):
+            line, col = self.line, self.col()
+            self.pos += 2
+            while not self.text.startswith("*/", self.pos):
+                if self.peek() == "":
+                    self.error("unterminated /* comment", line, col)
+                if self.peek() == "\n":
+                    self.newline()
+                else:
+                    self.pos += 1
+            self.pos += 2
+            return True
+        return False
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def line_start_layout(self) -> bool:
+        """At the start of a physical line: skip blank/comment lines, emit INDENT/DEDENTs.
+
+        Returns False at end of input."""
+        while True:
+            begin = self.pos
+            while self.peek() in (" ", "\t"):
+                self.pos += 1
+            indent = self.text[begin : self.pos]
+            while self.skip_comment() or self.peek() in (" ", "\t"):
+                if self.peek() in (" ", "\t"):
+                    self.pos += 1
+            if self.peek() == "":
+                return False
+            if self.peek() == "\n":
+                self.newline()
+                continue
+            self.indent_to(indent)
+            return True
+
+    def indent_to(self, indent: str) -> None:
+        top = self.indents[-1]
+        if indent == top:
+            return
+        if indent.startswith(top):
+            self.indents.append(indent)
+            self.emit("INDENT", indent, self.pos)
+            return
+        if indent in self.indents:
+            while self.indents[-1] != indent:
+                self.indents.pop()
+                self.emit("DEDENT", indent, self.pos)
+            return
+        if {c for c in indent} != {c for c in top} and indent and top:
+            self.error("wrong indentation: tabs and spaces mixed inconsistently")
+        self.error("wrong indentation: does not match any enclosing level")
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def run(self) -> list[Token]:
+        line_has_tokens = False
+        at_line_start = True
+        while True:
+            if at_line_start:
+                if not self.line_start_layout():
+                    break
+                at_line_start = False
+            c = self.peek()
+            if c == "":
+                break
+            if c == "\n":
+                if self.depth == 0:
+                    if line_has_tokens:
+                        self.emit("NEWLINE", "\n", self.pos)
+                    line_has_tokens = False
+                    at_line_start = True
+                self.newline()
+                continue
+            if c in (" ", "\t", "\r", "\f") or self.skip_comment():
+                if c in (" ", "\t", "\r", "\f"):
+                    self.pos += 1
+                continue
+            self.token()
+            line_has_tokens = True
+        if line_has_tokens:
+            self.emit("NEWLINE", "", self.pos)
+        for _ in self.indents[1:]:
+            self.emit("DEDENT", "", self.pos)
+        self.emit("EOF", "", self.pos)
+        return self.tokens
+
+    def token(self) -> None:
+        c, start = self.peek(), self.pos
+        if c in ('"', "'"):
+            self.quoted(c)
+        elif c.isdigit() or (c == "." and self.peek(1).isdigit() and self.number_may_start()):
+            self.number()
+        elif _is_name_start(c):
+            while _is_name_char(self.peek()):
+                self.pos += 1
+            self.emit("NAME", self.text[start : self.pos], start)
+        else:
+            for op in OPERATORS:
+                if self.text.startswith(op, self.pos):
+                    self.pos += len(op)
+                    if op in _OPENERS:
+                        self.depth += 1
+                    elif op in _CLOSERS:
+                        self.depth = max(self.depth - 1, 0)
+                    self.emit("OP", op, start)
+                    return
+            self.error(f"unexpected character {c!r}")
+
+    def number_may_start(self) -> bool:
+        """`.5` is a number, but the `.` of `B.Price` or `1..4` is not."""
+        last = self.tokens[-1] if self.tokens else None
+        return last is None or (last.kind == "OP" and last.value not in ")]}")
+
+    def quoted(self, quote: str) -> None:
+        start, line, col = self.pos, self.line, self.col()
+        self.pos += 1
+        while self.peek() != quote:
+            if self.peek() in ("\n", ""):
+                what = "name" if quote == '"' else "string"
+                self.error(f"unterminated quoted {what}", line, col)
+            self.pos += 1
+        self.pos += 1
+        value = self.text[start + 1 : self.pos - 1]
+        if quote == '"' and not value:
+            self.error('empty quoted name ""', line, col)
+        self.emit("QNAME" if quote == '"' else "STRING", value, start)
+
+    def number(self) -> None:
+        start = self.pos
+        while self.peek().isdigit():
+            self.pos += 1
+        kind = "INT"
+        if self.peek() == "." and self.peek(1).isdigit():
+            kind = "FLOAT"
+            self.pos += 1
+            while self.peek().isdigit():
+                self.pos += 1
+        if self.peek() in ("e", "E") and (
+            self.peek(1).isdigit() or (self.peek(1) in "+-" and self.peek(2).isdigit())
+        ):
+            kind = "FLOAT"
+            self.pos += 2
+            while self.peek().isdigit():
+                self.pos += 1
+        if _is_name_char(self.peek()):
+            end = self.pos
+            while _is_name_char(self.text[end : end + 1]):
+                end += 1
+            word = self.text[start:end]
+            self.error(
+                f"illegal name '{word}': an unquoted name must start with a letter"
+                f' (quote it: "{word}")',
+                col=self.col(start),
+            )
+        self.emit(kind, self.text[start : self.pos], start)
+
+
+def tokenize(text: str, file: str | None = None) -> list[Token]:
+    """Split UVL source (with \\n line ends) into tokens; raises ModelSyntaxError at the
+    offending character."""
+    return _Lexer(text, file).run()

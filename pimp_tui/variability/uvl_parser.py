@@ -1,0 +1,491 @@
+"""UVL reader: a recursive-descent parser over `uvl_lexer` tokens into the metamodel.
+
+Covers the whole language: namespace, include (kept verbatim), the feature tree with types,
+group and feature cardinalities and attributes, and constraints with the Boolean, arithmetic
+and aggregate operators. Constraint attributes (`constraint X`, `constraints [X, Y]`) join the
+model's constraint list, in file order, before the `constraints` section. `imports` is refused:
+composing several files is not supported.
+
+Constraint precedence, loosest first: <=>, =>, |, &, !, comparisons, + -, * /; all binary
+operators are left-associative. References are checked after the whole file is read, so a
+constraint attribute may name a feature declared further down.
+"""
+
+from __future__ import annotations
+
+from pimp_tui.errors import ModelSyntaxError
+from pimp_tui.variability.model import (
+    Aggregate,
+    Arith,
+    Compare,
+    Const,
+    Constraint,
+    Expr,
+    Feature,
+    FeatureModel,
+    FeatureType,
+    Group,
+    GroupKind,
+    Logic,
+    Not,
+    Ref,
+)
+from pimp_tui.variability.uvl_lexer import Token, tokenize
+
+GROUP_KEYWORDS = {k.value: k for k in GroupKind if k is not GroupKind.CARDINALITY}
+TYPE_KEYWORDS = {t.value: t for t in FeatureType}
+AGGREGATES = ("sum", "avg", "len", "floor", "ceil")
+RESERVED = frozenset(
+    {"namespace", "include", "imports", "features", "constraints", "constraint", "cardinality"}
+    | {"as", "true", "false", *GROUP_KEYWORDS, *TYPE_KEYWORDS, *AGGREGATES}
+)
+"""Words that must be quoted to serve as names."""
+
+_LOGIC_LEVELS = (("<=>",), ("=>",), ("|",), ("&",))
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def _is_boolean(e: Expr) -> bool:
+    if isinstance(e, Const):
+        return isinstance(e.value, bool)
+    return isinstance(e, (Ref, Logic, Not, Compare))
+
+
+def _is_term(e: Expr) -> bool:
+    return not isinstance(e, (Logic, Not, Compare))
+
+
+class _Parser:
+    def __init__(self, text: str, file: str | None) -> None:
+        self.text, self.file = text, file
+        self.tokens = tokenize(text, file)
+        self.i = 0
+        self.features: dict[str, Feature] = {}
+        self.constraints: list[Constraint] = []
+        self.refs: list[tuple[str, list[Token]]] = []
+        """References to check once every feature is known: ('ref'|'attr'|'scope', parts)."""
+
+    # -- token helpers ---------------------------------------------------------------------
+
+    def peek(self, k: int = 0) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def next(self) -> Token:
+        tok = self.peek()
+        self.i = min(self.i + 1, len(self.tokens) - 1)
+        return tok
+
+    def at(self, kind: str, value: str | None = None, k: int = 0) -> bool:
+        tok = self.peek(k)
+        return tok.kind == kind and (value is None or tok.value == value)
+
+    def at_word(self, word: str, k: int = 0) -> bool:
+        return self.at("NAME", word, k)
+
+    def at_op(self, *ops: str) -> bool:
+        return self.peek().kind == "OP" and self.peek().value in ops
+
+    def error(self, tok: Token, message: str) -> ModelSyntaxError:
+        return ModelSyntaxError(message, self.file, tok.line, tok.col)
+
+    def expected(self, what: str) -> ModelSyntaxError:
+        tok = self.peek()
+        if tok.kind == "INDENT":
+            return self.error(tok, f"wrong indentation: expected {what}")
+        return self.error(tok, f"expected {what}, found {tok.describe()}")
+
+    def expect(self, kind: str, value: str | None = None, what: str | None = None) -> Token:
+        if not self.at(kind, value):
+            raise self.expected(what or (repr(value) if value else kind.lower()))
+        return self.next()
+
+    def expect_op(self, op: str) -> Token:
+        return self.expect("OP", op, f"'{op}'")
+
+    def end_of_line(self) -> None:
+        if not self.at("EOF"):
+            self.expect("NEWLINE", what="end of line")
+
+    def name(self, what: str) -> Token:
+        """A quoted name, or an unquoted one that is not a keyword."""
+        tok = self.peek()
+        if tok.kind == "QNAME":
+            return self.next()
+        if tok.kind == "NAME":
+            if tok.value in RESERVED:
+                raise self.error(tok, f"'{tok.value}' is a keyword: quote it to use it as a name")
+            return self.next()
+        raise self.expected(what)
+
+    def slice(self, first: Token) -> str:
+        return self.text[first.start : self.tokens[self.i - 1].end].strip()
+
+    # -- sections --------------------------------------------------------------------------
+
+    def model(self) -> FeatureModel:
+        while self.at("NEWLINE"):
+            self.next()
+        namespace = self.namespace() if self.at_word("namespace") else None
+        includes = self.includes() if self.at_word("include") else []
+        if self.at_word("imports"):
+            raise self.error(
+                self.peek(), "imports are not supported: merge the imported model into this file"
+            )
+        if not self.at_word("features"):
+            raise self.expected("the 'features' section")
+        root = self.features_section()
+        if self.at_word("constraints"):
+            self.next()
+            self.end_of_line()
+            self.block(self.constraint_line)
+        if not self.at("EOF"):
+            raise self.expected("'constraints' or end of file")
+        self.check_references()
+        model = FeatureModel(root, self.constraints, namespace, includes)
+        model.link_parents()
+        return model
+
+    def block(self, item) -> None:  # noqa: ANN001 - a bound parser method
+        """An optional indented block of `item`s."""
+        if self.at("INDENT"):
+            self.next()
+            while not self.at("DEDENT"):
+                item()
+            self.next()
+
+    def namespace(self) -> str:
+        self.next()
+        parts = self.reference_parts("a namespace name")
+        self.end_of_line()
+        return ".".join(p.value for p in parts)
+
+    def includes(self) -> list[str]:
+        self.next()
+        self.end_of_line()
+        levels: list[str] = []
+
+        def level() -> None:
+            first = self.expect("NAME", what="a language level such as Arithmetic.*")
+            while not self.at("NEWLINE") and not self.at("EOF"):
+                self.next()
+            levels.append(self.slice(first))
+            self.end_of_line()
+
+        self.block(level)
+        return levels
+
+    def features_section(self) -> Feature:
+        self.next()
+        self.end_of_line()
+        if not self.at("INDENT"):
+            raise self.expected("an indented root feature")
+        self.next()
+        root = self.feature()
+        if not self.at("DEDENT"):
+            raise self.error(self.peek(), "a feature model has exactly one root feature")
+        self.next()
+        return root
+
+    # -- the feature tree ------------------------------------------------------------------
+
+    def feature(self) -> Feature:
+        ftype = FeatureType.BOOLEAN
+        if self.peek().kind == "NAME" and self.peek().value in TYPE_KEYWORDS:
+            ftype = TYPE_KEYWORDS[self.next().value]
+        tok = self.name("a feature name")
+        if tok.value in self.features:
+            first = self.features[tok.value].line
+            raise self.error(tok, f"duplicate feature name '{tok.value}' (first at line {first})")
+        feature = Feature(tok.value, ftype, line=tok.line)
+        self.features[tok.value] = feature
+        if self.at_word("cardinality"):
+            self.next()
+            feature.cardinality = self.cardinality()
+        if self.at_op("{"):
+            feature.attributes = self.attributes(feature)
+        self.end_of_line()
+        self.block(lambda: feature.groups.append(self.group()))
+        return feature
+
+    def group(self) -> Group:
+        tok = self.peek()
+        if tok.kind == "NAME" and tok.value in GROUP_KEYWORDS:
+            self.next()
+            group = Group(GROUP_KEYWORDS[tok.value])
+        elif self.at_op("["):
+            lower, upper = self.cardinality()
+            group = Group(GroupKind.CARDINALITY, lower=lower, upper=upper)
+        else:
+            raise self.expected("a group (mandatory, optional, alternative, or, [n..m])")
+        self.end_of_line()
+        self.block(lambda: group.children.append(self.feature()))
+        return group
+
+    def cardinality(self) -> tuple[int, int | None]:
+        self.expect_op("[")
+        lo_tok = self.expect("INT", what="a whole number")
+        lower, upper = int(lo_tok.value), int(lo_tok.value)
+        if self.at_op(".."):
+            self.next()
+            if self.at_op("*"):
+                self.next()
+                upper = None
+            else:
+                upper = int(self.expect("INT", what="a whole number or '*'").value)
+        if upper is not None and upper < lower:
+            raise self.error(lo_tok, f"cardinality [{lower}..{upper}]: lower bound above upper")
+        self.expect_op("]")
+        return lower, upper
+
+    # -- attributes ------------------------------------------------------------------------
+
+    def attributes(self, feature: Feature | None) -> dict[str, object]:
+        """`{...}`; `feature` is None for a nested attribute, where no keyword is special."""
+        self.expect_op("{")
+        attrs: dict[str, object] = {}
+        while not self.at_op("}"):
+            self.attribute(attrs, feature)
+            if not self.at_op("}"):
+                self.expect_op(",")
+        self.next()
+        return attrs
+
+    def attribute(self, attrs: dict[str, object], feature: Feature | None) -> None:
+        key = self.peek()
+        if key.kind not in ("NAME", "QNAME"):
+            raise self.expected("an attribute name")
+        self.next()
+        if feature is not None and key.kind == "NAME" and key.value == "constraint":
+            self.constraint()
+            return
+        if feature is not None and key.kind == "NAME" and key.value == "constraints":
+            self.expect_op("[")
+            while not self.at_op("]"):
+                self.constraint()
+                if not self.at_op("]"):
+                    self.expect_op(",")
+            self.next()
+            return
+        value: object = True if self.at_op(",", "}") else self.value()
+        if feature is not None and key.value == "abstract":
+            if not isinstance(value, bool):
+                raise self.error(key, "abstract takes true or false")
+            feature.abstract = value
+            return
+        if key.value in attrs:
+            raise self.error(key, f"duplicate attribute '{key.value}'")
+        attrs[key.value] = value
+
+    def value(self) -> object:
+        tok = self.peek()
+        if tok.kind == "STRING":
+            return self.next().value
+        if tok.kind in ("INT", "FLOAT") or (
+            self.at_op("-") and self.peek(1).kind in ("INT", "FLOAT")
+        ):
+            return self.number()
+        if tok.kind == "NAME" and tok.value in ("true", "false"):
+            return self.next().value == "true"
+        if self.at_op("["):
+            self.next()
+            items: list[object] = []
+            while not self.at_op("]"):
+                items.append(self.value())
+                if not self.at_op("]"):
+                    self.expect_op(",")
+            self.next()
+            return items
+        if self.at_op("{"):
+            return self.attributes(None)
+        raise self.expected("an attribute value")
+
+    def number(self) -> int | float:
+        negative = self.at_op("-")
+        if negative:
+            self.next()
+        tok = self.next()
+        value = int(tok.value) if tok.kind == "INT" else float(tok.value)
+        return -value if negative else value
+
+    # -- constraints -----------------------------------------------------------------------
+
+    def constraint_line(self) -> None:
+        self.constraint()
+        self.end_of_line()
+
+    def constraint(self) -> None:
+        first = self.peek()
+        expr = self.boolean(self.logic, "a constraint")
+        self.constraints.append(Constraint(expr, self.slice(first), first.line))
+
+    def boolean(self, parse, what: str) -> Expr:  # noqa: ANN001 - a bound parser method
+        tok = self.peek()
+        expr = parse()
+        if not _is_boolean(expr):
+            raise self.error(tok, f"expected {what} (a Boolean expression), found a value")
+        return expr
+
+    def term(self, parse) -> Expr:  # noqa: ANN001 - a bound parser method
+        tok = self.peek()
+        expr = parse()
+        if not _is_term(expr):
+            raise self.error(tok, "expected a number or string, found a Boolean expression")
+        return expr
+
+    def logic(self, level: int = 0) -> Expr:
+        if level == len(_LOGIC_LEVELS):
+            return self.negation()
+        start = self.peek()
+        left = self.logic(level + 1)
+        while self.at_op(*_LOGIC_LEVELS[level]):
+            op = self.next().value
+            if not _is_boolean(left):
+                raise self.error(start, f"the left operand of '{op}' is not Boolean")
+            right = self.boolean(lambda: self.logic(level + 1), f"an operand of '{op}'")
+            left = Logic(op, left, right)
+        return left
+
+    def negation(self) -> Expr:
+        if self.at_op("!"):
+            self.next()
+            return Not(self.boolean(self.negation, "an operand of '!'"))
+        return self.comparison()
+
+    def comparison(self) -> Expr:
+        start = self.peek()
+        left = self.sum()
+        if self.at_op(*_COMPARISONS):
+            if not _is_term(left):
+                raise self.error(start, "expected a number or string, found a Boolean expression")
+            op = self.next().value
+            return Compare(op, left, self.term(self.sum))
+        return left
+
+    def sum(self) -> Expr:
+        return self.arithmetic(self.product, ("+", "-"))
+
+    def product(self) -> Expr:
+        return self.arithmetic(self.unary, ("*", "/"))
+
+    def arithmetic(self, operand, ops: tuple[str, ...]) -> Expr:  # noqa: ANN001
+        start = self.peek()
+        left = operand()
+        while self.at_op(*ops):
+            if not _is_term(left):
+                raise self.error(start, "expected a number or string, found a Boolean expression")
+            op = self.next().value
+            left = Arith(op, left, self.term(operand))
+        return left
+
+    def unary(self) -> Expr:
+        if self.at_op("-"):
+            if self.peek(1).kind in ("INT", "FLOAT"):
+                return Const(self.number())
+            self.next()
+            return Arith("-", Const(0), self.term(self.unary))
+        return self.primary()
+
+    def primary(self) -> Expr:
+        tok = self.peek()
+        if self.at_op("("):
+            self.next()
+            expr = self.logic()
+            self.expect_op(")")
+            return expr
+        if tok.kind in ("INT", "FLOAT"):
+            return Const(self.number())
+        if tok.kind == "STRING":
+            return Const(self.next().value)
+        if tok.kind == "NAME" and tok.value in ("true", "false"):
+            return Const(self.next().value == "true")
+        if tok.kind == "NAME" and tok.value in AGGREGATES and self.peek(1).value == "(":
+            return self.aggregate()
+        if tok.kind in ("NAME", "QNAME"):
+            return self.reference()
+        raise self.expected("a feature, a number, a string or '('")
+
+    def reference_parts(self, what: str = "a feature name") -> list[Token]:
+        parts = [self.name(what)]
+        while self.at_op(".") and self.peek(1).kind in ("NAME", "QNAME"):
+            self.next()
+            parts.append(self.name("an attribute name"))
+        return parts
+
+    def reference(self) -> Ref:
+        parts = self.reference_parts()
+        self.refs.append(("ref", parts))
+        attribute = ".".join(p.value for p in parts[1:]) or None
+        return Ref(parts[0].value, attribute)
+
+    def aggregate(self) -> Aggregate:
+        function = self.next().value
+        self.expect_op("(")
+        if function in ("floor", "ceil"):
+            result = Aggregate(function, (self.term(self.sum),))
+        elif function == "len":
+            result = Aggregate(function, (self.reference(),))
+        else:
+            first = self.reference_parts("an attribute or feature name")
+            if self.at_op(","):
+                self.next()
+                attribute = self.reference_parts("an attribute name")
+                if len(first) > 1 or len(attribute) > 1:
+                    raise self.error(first[0], f"{function}(feature, attribute) takes plain names")
+                self.refs += [("scope", first), ("attr", attribute)]
+                result = Aggregate(function, (), attribute[0].value, first[0].value)
+            elif len(first) > 1:
+                self.refs.append(("ref", first))
+                ref = Ref(first[0].value, ".".join(p.value for p in first[1:]))
+                result = Aggregate(function, (ref,))
+            else:
+                self.refs.append(("attr", first))
+                result = Aggregate(function, (), first[0].value)
+        self.expect_op(")")
+        return result
+
+    def check_references(self) -> None:
+        attribute_names = {k for f in self.features.values() for k in f.attributes}
+        for kind, parts in self.refs:
+            head = parts[0]
+            if kind == "attr":
+                if head.value not in attribute_names:
+                    raise self.error(head, f"no feature has an attribute '{head.value}'")
+                continue
+            feature = self.features.get(head.value)
+            if feature is None:
+                raise self.error(head, f"unknown feature '{head.value}'")
+            scope: object = feature.attributes
+            for part in parts[1:]:
+                if not isinstance(scope, dict) or part.value not in scope:
+                    raise self.error(
+                        part, f"unknown attribute '{part.value}' of feature '{head.value}'"
+                    )
+                scope = scope[part.value]
+
+
+def parse_uvl(text: str, file: str | None = None) -> FeatureModel:
+    """Parse UVL source; raises ModelSyntaxError located at the offending token."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _Parser(text, file).model()
+
+
+def parse_value(text: str, file: str | None = None) -> object:
+    """Parse one UVL attribute value (used by the FeatureIDE reader)."""
+    parser = _Parser(text.replace("\n", " "), file)
+    result = parser.value()
+    parser.end_of_line()
+    if not parser.at("EOF"):
+        raise parser.expected("end of value")
+    return result
+
+
+def parse_constraint(text: str, model: FeatureModel, file: str | None = None) -> Expr:
+    """Parse one UVL constraint against `model`'s features (used by the FeatureIDE reader)."""
+    parser = _Parser(text.replace("\n", " "), file)
+    parser.features = {f.name: f for f in model.features()}
+    expr = parser.boolean(parser.logic, "a constraint")
+    parser.end_of_line()
+    if not parser.at("EOF"):
+        raise parser.expected("end of constraint")
+    parser.check_references()
+    return expr

@@ -1,0 +1,158 @@
+"""The UVL reader on the shared benchmark models and the UVL conformance files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pimp_tui.errors import ModelSyntaxError
+from pimp_tui.variability.io import load_model
+from pimp_tui.variability.model import (
+    Aggregate,
+    Arith,
+    Compare,
+    Const,
+    FeatureType,
+    GroupKind,
+    Logic,
+    Not,
+    Ref,
+)
+
+MODELS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
+CONFORMANCE = MODELS / "uvl-conformance"
+VALID = sorted(
+    p
+    for level in ("boolean_level", "arithmetic_level", "syntax")
+    for p in (CONFORMANCE / level).rglob("*.uvl")
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "features", "constraints"),
+    [("toybox.uvl", 16, 13), ("toybox.xml", 16, 13), ("berkeleydb.uvl", 76, 20)],
+)
+def test_benchmark_models_parse(name: str, features: int, constraints: int) -> None:
+    model = load_model(MODELS / name)
+    assert len(model.feature_names()) == features
+    assert len(model.constraints) == constraints
+    assert model.source == str(MODELS / name)
+
+
+def test_conformance_files_are_all_there() -> None:
+    assert len(VALID) >= 13
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_conformance_files_parse(path: Path) -> None:
+    model = load_model(path)
+    assert model.root.name
+    for c in model.constraints:
+        assert c.text and c.line > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "col", "message"),
+    [
+        ("illegalname.uvl", 4, 13, "illegal name '12B'"),
+        ("missingreference.uvl", 7, 5, "unknown feature 'C'"),
+        ("wrong_attribute_name.uvl", 1, 1, "imports are not supported"),
+    ],
+)
+def test_faulty_files_are_rejected_at_the_offending_token(
+    name: str, line: int, col: int, message: str
+) -> None:
+    path = CONFORMANCE / "faulty" / name
+    with pytest.raises(ModelSyntaxError) as info:
+        load_model(path)
+    e = info.value
+    assert (e.file, e.line, e.col) == (str(path), line, col)
+    assert message in e.message
+    assert str(e).startswith(f"{path}:{line}:{col}: ")
+
+
+def test_berkeleydb_tree_and_constraint_text() -> None:
+    model = load_model(MODELS / "berkeleydb.uvl")
+    root = model.root
+    assert root.name == "BerkeleyDb" and root.abstract
+    first = model.constraints[0]
+    assert first.text == (
+        "featureEvictor | featureEvictorDaemon | featureLookAheadCache"
+        " | featureStatisticsEnvCaching => featureMemoryBudget"
+    )
+    assert first.line == 119
+    assert isinstance(first.expr, Logic) and first.expr.op == "=>"
+    assert model.feature("featureNIO").line == 18
+
+
+def test_boolean_level_structure() -> None:
+    model = load_model(CONFORMANCE / "boolean_level" / "boolean.uvl")
+    a = model.root
+    assert [g.kind for g in a.groups] == [GroupKind.MANDATORY]
+    b, e = a.groups[0].children
+    assert b.groups[0].kind is GroupKind.OR and e.groups[0].kind is GroupKind.ALTERNATIVE
+    assert b.parent is a
+    assert [c.expr for c in model.constraints] == [
+        Logic("&", Ref("A"), Ref("B")),
+        Logic("|", Ref("C"), Ref("D")),
+        Logic("=>", Ref("E"), Ref("G")),
+        Logic("<=>", Ref("A"), Ref("B")),
+    ]
+
+
+def test_cardinalities_namespace_and_attributes() -> None:
+    group = load_model(CONFORMANCE / "boolean_level" / "cardinality.uvl").root.groups[0]
+    assert (group.kind, group.lower, group.upper) == (GroupKind.CARDINALITY, 2, 3)
+    root = load_model(CONFORMANCE / "arithmetic_level" / "feature-cardinality.uvl").root
+    assert root.cardinality == (1, 4)
+    assert load_model(CONFORMANCE / "boolean_level" / "namespace.uvl").namespace == (
+        "nicenamespace"
+    )
+    b = load_model(CONFORMANCE / "boolean_level" / "attributes.uvl").feature("B")
+    assert b.attributes == {
+        "Fun": "yes",
+        "Name": "B",
+        "Package": {"Name": "P", "Content": "Even more fun"},
+        "Price": 5,
+    }
+
+
+def test_quoted_names_and_string_features() -> None:
+    model = load_model(CONFORMANCE / "syntax" / "brackets.uvl")
+    assert model.root.name == "Brackets()[]{}"
+    assert model.feature("B[]").type is FeatureType.STRING
+    assert model.feature("C{}").attributes == {"Function": "Fun{}"}
+
+
+def test_arithmetic_precedence_and_aggregates() -> None:
+    exprs = [
+        c.expr for c in load_model(CONFORMANCE / "arithmetic_level" / "expressions.uvl").constraints
+    ]
+    fun, price, cfun = Ref("B", "Fun"), Ref("B", "Price"), Ref("C", "Fun")
+    assert exprs[0] == Compare("==", Arith("-", Arith("+", fun, cfun), price), Const(16))
+    assert exprs[2] == Compare("==", Arith("+", fun, Arith("*", cfun, price)), Const(24))
+    assert exprs[18].left == Arith("*", Arith("/", fun, cfun), price)
+    agg = [
+        c.expr
+        for c in load_model(
+            CONFORMANCE / "arithmetic_level" / "aggregate_functions" / "aggregate.uvl"
+        ).constraints
+    ]
+    assert agg[0] == Compare(">", Aggregate("sum", (), "Price"), Const(2))
+    length = load_model(
+        CONFORMANCE / "arithmetic_level" / "aggregate_functions" / "lengthAggregation.uvl"
+    ).constraints
+    assert length[2].expr == Compare(
+        "==", Aggregate("len", (Ref("B"),)), Aggregate("len", (Ref("C"),))
+    )
+    dash = load_model(CONFORMANCE / "syntax" / "dash.uvl").constraints[0]
+    assert dash.expr == Compare("==", Arith("-", Ref("A"), Ref("B")), Const(0))
+    assert dash.text == "A-B == 0"
+
+
+def test_comments_are_ignored_anywhere() -> None:
+    model = load_model(CONFORMANCE / "syntax" / "comments.uvl")
+    assert [f.name for f in model.root.children()] == ["B", "C", "D"]
+    assert model.constraints[1].text == "B.Fun + (C.Fun - B.Price) == 16"
+    assert not isinstance(model.constraints[0].expr, Not)
