@@ -90,13 +90,9 @@ class PimpApp(App[None]):
     .pane-title { height: 1; background: $panel; color: $text; padding: 0 1; }
     .status { height: 1; color: $text-muted; padding: 0 1; }
     .muted { color: $text-muted; }
+    FooterLabel { margin-right: 1; }
     """
     BINDINGS = [
-        Binding("1,f2", "switch_mode('model')", "Model", tooltip="Feature-model editor"),
-        Binding("2,f3", "switch_mode('sample')", "Sample", tooltip="Sampling"),
-        Binding("3,f4", "switch_mode('monitor')", "Monitor", tooltip="Measurement campaigns"),
-        Binding("4,f5", "switch_mode('predict')", "Predict", tooltip="Predictor explorer"),
-        Binding("f1", "help", "Help", tooltip="Help for the current pane"),
         Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Cycle colour themes"),
     ]
 
@@ -172,7 +168,7 @@ class PimpApp(App[None]):
         if not isinstance(screen, PaneScreen):
             return
         keys: list[tuple[str, str]] = []
-        for binding in list(type(screen).BINDINGS) + list(self.BINDINGS):
+        for binding in list(PaneScreen.BINDINGS) + list(type(screen).BINDINGS) + self.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
                 keys_shown = [k.strip() for k in binding.key.split(",")]
                 key = ", ".join(self.get_key_display(Binding(k, "")) for k in keys_shown)

@@ -15,5 +15,5 @@ class MonitorScreen(PaneScreen):
     BINDINGS = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Monitor", classes="pane-title")
+        yield Static(self.pane_title(), classes="pane-title")
         yield Footer()

@@ -15,5 +15,5 @@ class PredictScreen(PaneScreen):
     BINDINGS = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Predict", classes="pane-title")
+        yield Static(self.pane_title(), classes="pane-title")
         yield Footer()

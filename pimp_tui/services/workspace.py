@@ -40,3 +40,14 @@ def list_models(db_path: str | Path) -> list[dict]:
         return list(db.query("SELECT id, name, path, created_at FROM feature_models ORDER BY id"))
     finally:
         db.close()
+
+
+def load_stored_model(db_path: str | Path, model_id: int) -> tuple[FeatureModel, str]:
+    from pimp_tui.store.samples import load_model_by_id
+
+    db = open_store(db_path)
+    try:
+        name = db["feature_models"].get(model_id)["name"]
+        return load_model_by_id(db, model_id), name
+    finally:
+        db.close()
