@@ -18,6 +18,7 @@ Positions in errors come from the XML parser (expat), 1-based.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
@@ -279,7 +280,8 @@ def _plain(f: Feature) -> bool:
     if any(not g.children for g in f.groups):
         return False
     if kinds <= {GroupKind.MANDATORY, GroupKind.OPTIONAL}:
-        return True
+        # Children are read back as runs of one kind, so two adjacent runs must differ.
+        return all(a.kind is not b.kind for a, b in pairwise(f.groups))
     return len(f.groups) == 1 and kinds <= {GroupKind.ALTERNATIVE, GroupKind.OR}
 
 

@@ -82,7 +82,8 @@ class _Lexer:
         self.pos, self.line, self.line_start = 0, 1, 0
         self.tokens: list[Token] = []
         self.indents = [""]
-        self.depth = 0
+        self.open_brackets: list[Token] = []
+        """Unclosed (, [ and {: inside them line breaks are whitespace."""
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class _Lexer:
             if c == "":
                 break
             if c == "\n":
-                if self.depth == 0:
+                if not self.open_brackets:
                     if line_has_tokens:
                         self.emit("NEWLINE", "\n", self.pos)
                     line_has_tokens = False
@@ -190,6 +191,9 @@ class _Lexer:
                 continue
             self.token()
             line_has_tokens = True
+        if self.open_brackets:
+            tok = self.open_brackets[-1]
+            self.error(f"'{tok.value}' is never closed", tok.line, tok.col)
         if line_has_tokens:
             self.emit("NEWLINE", "", self.pos)
         for _ in self.indents[1:]:
@@ -211,11 +215,11 @@ class _Lexer:
             for op in OPERATORS:
                 if self.text.startswith(op, self.pos):
                     self.pos += len(op)
-                    if op in _OPENERS:
-                        self.depth += 1
-                    elif op in _CLOSERS:
-                        self.depth = max(self.depth - 1, 0)
                     self.emit("OP", op, start)
+                    if op in _OPENERS:
+                        self.open_brackets.append(self.tokens[-1])
+                    elif op in _CLOSERS and self.open_brackets:
+                        self.open_brackets.pop()
                     return
             self.error(f"unexpected character {c!r}")
 
