@@ -96,9 +96,13 @@ class PimpApp(App[None]):
         Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Cycle colour themes"),
     ]
 
-    def __init__(self, db: str | Path = "pimp.db", *, seed: bool = True) -> None:
+    def __init__(
+        self, db: str | Path = "pimp.db", *, seed: bool = True, sensor: str | None = None
+    ) -> None:
         super().__init__()
         self.db_path = str(db)
+        self.sensor = sensor
+        """Sensor for the live trace and new campaigns (None: the best available)."""
         self.workspace = Workspace()
         self._seed = seed
         self.sub_title = self.db_path
