@@ -1,0 +1,158 @@
+"""Power monitor benchmark: the sampling rate it sustains, and what it costs generation.
+
+1. Sustained rate: PowerMonitor over the NVML sensor (the fake pynvml from tests/fakes on a
+   machine without a GPU, the real library otherwise) at 10, 100 and 200 Hz.
+2. Overhead: tokens/s of `generate()` on the tiny test model (sample_models/tiny-llama, or a
+   randomly initialised tiny Llama when it is missing) with and without the monitor thread at
+   10 Hz, measured in alternating pairs; the median of the pairs' ratios is the overhead.
+   The monitor thread's own CPU use is printed too: on a busy machine it is the steadier figure.
+
+    python benchmarks/monitor.py [--seconds 2] [--pairs 11] [--max-new-tokens 64] [--gpus 1]
+
+Targets: >= 100 Hz sustained, < 2 % throughput overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.fakes when run as a script
+
+from pimp_tui.errors import PimpError  # noqa: E402
+from pimp_tui.measure.sensors import NvmlSensor, PowerMonitor  # noqa: E402
+from pimp_tui.paths import TINY_LLM  # noqa: E402
+
+
+def nvml_sensor(gpus: int) -> tuple[NvmlSensor, str]:
+    """The real NVML sensor where a driver answers, else one over the fake pynvml."""
+    try:
+        return NvmlSensor(), "real NVML"
+    except PimpError as exc:
+        from tests.fakes import fake_pynvml
+
+        sys.modules["pynvml"] = fake_pynvml.build([fake_pynvml.FakeGpu() for _ in range(gpus)])
+        return NvmlSensor(), f"fake NVML, {gpus} GPU(s) ({exc})"
+
+
+def sampling_rate(sensor: NvmlSensor, seconds: float) -> None:
+    calls = 2000
+    start = time.perf_counter()
+    for _ in range(calls):
+        sensor.sample()
+    cost_us = (time.perf_counter() - start) / calls * 1e6
+    print(f"  one sample() of {len(sensor.devices)} device(s): {cost_us:.0f} µs")
+    for hz in (10.0, 100.0, 200.0):
+        monitor = PowerMonitor(sensor, hz=hz)
+        cpu0 = time.process_time()
+        monitor.start()
+        start = time.perf_counter()
+        time.sleep(seconds)
+        recent = monitor.achieved_hz
+        monitor.stop()
+        elapsed = time.perf_counter() - start
+        cpu_share = (time.process_time() - cpu0) / elapsed * 100
+        ticks = monitor.samples_taken / len(sensor.devices) - 1  # intervals, not ticks
+        print(
+            f"  target {hz:5.0f} Hz: sustained {ticks / elapsed:6.1f} Hz over {elapsed:.1f} s "
+            f"(recent {recent:6.1f} Hz), missed ticks {monitor.missed_ticks}, "
+            f"errors {monitor.errors}, thread CPU {cpu_share:.2f} % of one core"
+        )
+
+
+def tiny_model():
+    """The tiny test model and a prompt's input ids; a random tiny Llama if it is not built."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    if (TINY_LLM / "config.json").exists():
+        model = AutoModelForCausalLM.from_pretrained(TINY_LLM)
+        tokenizer = AutoTokenizer.from_pretrained(TINY_LLM)
+        ids = tokenizer("Question: What is 12 plus 30? Answer:", return_tensors="pt").input_ids
+        return model, ids, str(TINY_LLM.relative_to(ROOT))
+    config = LlamaConfig(
+        vocab_size=512,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+    )
+    model = LlamaForCausalLM(config)
+    return model, torch.randint(3, 512, (1, 12)), "random tiny LlamaConfig model"
+
+
+def tokens_per_second(model, ids, new_tokens: int, seconds: float) -> float:
+    import torch
+
+    done, start = 0, time.perf_counter()
+    with torch.inference_mode():
+        while time.perf_counter() - start < seconds:
+            out = model.generate(
+                ids,
+                do_sample=False,
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,
+                pad_token_id=0,
+            )
+            done += out.shape[1] - ids.shape[1]
+    return done / (time.perf_counter() - start)
+
+
+def overhead(sensor: NvmlSensor, pairs: int, new_tokens: int, seconds: float, threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    model, ids, label = tiny_model()
+    print(f"  model: {label}, {new_tokens} new tokens per generate(), greedy, {threads} thread(s)")
+    tokens_per_second(model, ids, new_tokens, 1.0)  # warm-up
+    without, with_monitor, ratios = [], [], []
+    for pair in range(pairs):
+        rates = {}
+        for monitored in (pair % 2 == 0, pair % 2 == 1):  # alternate the order: ABBA
+            monitor = PowerMonitor(sensor, hz=10.0)
+            if monitored:
+                monitor.start()
+            rates[monitored] = tokens_per_second(model, ids, new_tokens, seconds)
+            monitor.stop()
+        without.append(rates[False])
+        with_monitor.append(rates[True])
+        ratios.append(rates[True] / rates[False])
+    base = statistics.median(without)
+    spread = (max(without) - min(without)) / base * 100
+    print(f"  without monitor: median {base:8.1f} tokens/s (run-to-run spread {spread:.1f} %)")
+    print(f"  with 10 Hz monitor: median {statistics.median(with_monitor):8.1f} tokens/s")
+    print(
+        f"  overhead (median of {pairs} paired ratios): "
+        f"{(1 - statistics.median(ratios)) * 100:+.2f} % (target < 2 %)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="per rate / per measurement")
+    parser.add_argument("--pairs", type=int, default=11, help="with/without measurement pairs")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--gpus", type=int, default=1, help="fake GPUs when there is no NVML")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (1: steadier on a busy box)"
+    )
+    args = parser.parse_args()
+    sensor, label = nvml_sensor(args.gpus)
+    print(f"sensor: {label}; power source: {sensor.power_source}")
+    print("sustained sampling rate (target >= 100 Hz):")
+    sampling_rate(sensor, args.seconds)
+    print("generation throughput with and without the sensor thread:")
+    overhead(sensor, args.pairs, args.max_new_tokens, args.seconds, args.threads)
+    sensor.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
