@@ -73,7 +73,7 @@ def _is_name_start(c: str) -> bool:
 
 
 def _is_name_char(c: str) -> bool:
-    return c == "_" or c.isalnum()
+    return c.isalnum() or (c != "" and c in "_#§%?\\;")
 
 
 class _Lexer:

@@ -37,7 +37,7 @@ TYPE_KEYWORDS = {t.value: t for t in FeatureType}
 AGGREGATES = ("sum", "avg", "len", "floor", "ceil")
 RESERVED = frozenset(
     {"namespace", "include", "imports", "features", "constraints", "constraint", "cardinality"}
-    | {"as", "true", "false", *GROUP_KEYWORDS, *TYPE_KEYWORDS, *AGGREGATES}
+    | {"as", "true", "false", "Arithmetic", "Type", *GROUP_KEYWORDS, *TYPE_KEYWORDS, *AGGREGATES}
 )
 """Words that must be quoted to serve as names."""
 
