@@ -1,0 +1,208 @@
+"""`pimp measure`, `pimp campaigns`, `pimp export runs`: measurement campaigns from the shell.
+
+Progress goes to stderr (a rich progress bar with the ETA), data to stdout (the campaign id,
+the campaign table, the exported runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from pimp_tui.cli import add_db_option
+from pimp_tui.errors import PimpError
+
+EXPORT_FORMATS = ("csv", "parquet")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    measure = subparsers.add_parser(
+        "measure",
+        help="sample a feature model and measure every configuration on an LLM",
+        description="Create a sample and a campaign (sample x task x repetitions) and run it, "
+        "or resume a campaign with --resume ID. Prints the campaign id on stdout.",
+    )
+    add_db_option(measure)
+    measure.add_argument("feature_model", nargs="?", metavar="FEATURE_MODEL",
+                         help="generation-settings feature model (.uvl / .xml)")  # fmt: skip
+    measure.add_argument("--resume", type=int, metavar="ID", help="resume campaign ID")
+    measure.add_argument("--llm", default="smollm2",
+                         help="smollm2 (default), a local path, a cached Hugging Face id, "
+                         "or config:PATH/config.json (random weights, cost only)")  # fmt: skip
+    measure.add_argument("--algorithm", default="twise", help="sampling algorithm (twise)")
+    measure.add_argument("--t", type=int, default=2, help="interaction strength for twise")
+    measure.add_argument("--size", type=int, help="sample size for size-based samplers")
+    measure.add_argument("--task", default="arith", help="arith, gsm8k or jsonl:PATH")
+    measure.add_argument("--prompts", type=int, default=10, help="prompts per run")
+    measure.add_argument("--max-new-tokens", type=int,
+                         help="override every configuration's max_new_tokens")  # fmt: skip
+    measure.add_argument("--repetitions", type=int, default=3, help="runs per configuration")
+    measure.add_argument("--seed", type=int, default=0, help="sampling, prompts and run order")
+    measure.add_argument("--sensor", choices=("nvml", "rapl", "estimate"),
+                         help="energy sensor (default: best available)")  # fmt: skip
+    measure.add_argument("--cooldown", type=float, default=None, metavar="SEC",
+                         help="pause between runs (default 0.5 s)")  # fmt: skip
+    measure.add_argument("--idle", type=float, default=None, metavar="SEC",
+                         help="idle-baseline duration (default 2 s)")  # fmt: skip
+    measure.add_argument("--hz", type=float, default=None, help="power sampling rate (10)")
+    measure.add_argument("--no-warmup", action="store_true", help="skip the warm-up")
+    measure.add_argument("--name", help="campaign name")
+    measure.set_defaults(func=measure_command)
+
+    campaigns = subparsers.add_parser("campaigns", help="list measurement campaigns")
+    add_db_option(campaigns)
+    campaigns.set_defaults(func=campaigns_command)
+
+    export = subparsers.add_parser("export", help="export measured runs (csv or parquet)")
+    add_db_option(export)
+    export.add_argument("what", choices=("runs",), help="what to export")
+    export.add_argument("--campaign", type=int, metavar="ID", help="only this campaign")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+    export.add_argument("--out", metavar="FILE", help="output file (default: stdout)")
+    export.set_defaults(func=export_command)
+
+
+def measure_command(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        if args.feature_model:
+            raise PimpError("measure: give either FEATURE_MODEL or --resume ID, not both")
+        return _run(args.db, args.resume)
+    if not args.feature_model:
+        raise PimpError("measure: FEATURE_MODEL (or --resume ID) is required")
+    campaign_id = _create(args)
+    print(campaign_id, flush=True)
+    return _run(args.db, campaign_id)
+
+
+def _create(args: argparse.Namespace) -> int:
+    """Check everything cheap first (model file, LLM, task), then sample and plan."""
+    from pimp_tui.measure import campaign
+    from pimp_tui.measure.llm import resolve
+    from pimp_tui.measure.tasks import load_task
+    from pimp_tui.sampling import sample
+    from pimp_tui.store import samples
+    from pimp_tui.store.db import open_store
+    from pimp_tui.variability.io import load_model
+
+    if args.prompts < 1 or args.repetitions < 1:
+        raise PimpError("measure: --prompts and --repetitions must be at least 1")
+    model = load_model(args.feature_model)
+    resolve(args.llm)
+    load_task(args.task, args.prompts, args.seed)
+    params = {"t": args.t, "size": args.size, "seed": args.seed}
+    configs = sample(model, args.algorithm, t=args.t, size=args.size, seed=args.seed)
+    if not configs:
+        raise PimpError(f"measure: the {args.algorithm} sample is empty")
+    db = open_store(args.db)
+    try:
+        model_id = samples.save_model(db, model)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        sample_id = samples.save_sample(
+            db, model_id, f"measure-{args.algorithm}-{stamp}", args.algorithm, params,
+            configs, None,
+        )  # fmt: skip
+    finally:
+        db.conn.close()
+    options: dict[str, Any] = {
+        "cooldown_s": args.cooldown,
+        "idle_s": args.idle,
+        "hz": args.hz,
+    }
+    return campaign.create_campaign(
+        args.db, sample_id=sample_id, task=args.task, prompts=args.prompts,
+        repetitions=args.repetitions, llm=args.llm, sensor=args.sensor, seed=args.seed,
+        max_new_tokens=args.max_new_tokens, warmup=not args.no_warmup, name=args.name,
+        **{k: v for k, v in options.items() if v is not None},
+    )  # fmt: skip
+
+
+def _run(db_path: str, campaign_id: int) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from pimp_tui.measure.campaign import CampaignProgress, RunFinished, run_campaign
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn(f"campaign {campaign_id}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed  ETA {task.fields[eta]}"),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task("runs", total=None, failed=0, eta="-")
+
+        def on_event(event: object) -> None:
+            if isinstance(event, CampaignProgress):
+                progress.update(
+                    bar, total=event.total, completed=event.done + event.failed,
+                    failed=event.failed, eta=_duration(event.eta_s),
+                )  # fmt: skip
+            elif isinstance(event, RunFinished) and event.status == "failed":
+                progress.console.print(f"run {event.run_id} failed: {event.error}")
+
+        status = run_campaign(
+            db_path, campaign_id, on_event=on_event, notify=progress.console.print
+        )
+    console.print(f"campaign {campaign_id}: {status}")
+    return 0 if status == "done" else 1
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def campaigns_command(args: argparse.Namespace) -> int:
+    from pimp_tui.store.campaigns import list_campaigns
+    from pimp_tui.store.db import open_store
+
+    db = open_store(args.db)
+    try:
+        rows = list_campaigns(db)
+    finally:
+        db.conn.close()
+    header = ("id", "status", "done", "failed", "total", "sample", "task", "prompts", "reps",
+              "llm", "sensor", "heartbeat")  # fmt: skip
+    print("\t".join(header))
+    for row in rows:
+        status = row["status"]
+        if status == "running" and not row["alive"]:
+            status = "running (stale: process gone?)"
+        values = (row["id"], status, row["done"], row["failed"], row["total"], row["sample_id"],
+                  row["task"], row["prompts"], row["repetitions"], row["llm"],
+                  row["sensor"] or "auto", row["heartbeat_at"] or "-")  # fmt: skip
+        print("\t".join(str(v) for v in values))
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from pimp_tui.store.campaigns import get_campaign, runs_rows
+    from pimp_tui.store.db import open_store
+
+    db = open_store(args.db)
+    try:
+        if args.campaign is not None:
+            get_campaign(db, args.campaign)
+        rows = runs_rows(db, args.campaign)
+    finally:
+        db.conn.close()
+    frame = pl.DataFrame(rows, infer_schema_length=None, strict=False)
+    out = args.out
+    if args.format == "csv":
+        if out:
+            frame.write_csv(out)
+        else:
+            sys.stdout.write(frame.write_csv())
+    else:
+        frame.write_parquet(out if out else sys.stdout.buffer)
+    if out:
+        print(f"{len(frame)} runs written to {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,133 @@
+"""The runner on the tiny test model: metrics of a finished run, failed runs for bad settings,
+short windows flagged (never 0 J), cost-only models with pinned output length."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from types import SimpleNamespace
+
+import pytest
+
+from pimp_tui import paths
+from pimp_tui.measure.llm import open_llm
+from pimp_tui.measure.runner import run_configuration
+from pimp_tui.measure.sensors import EnergyReading, EstimateSensor, NvmlSensor
+from pimp_tui.measure.tasks import load_task
+
+
+def settings(batch_size: int = 2, **generate) -> SimpleNamespace:
+    generate = {"do_sample": False, "max_new_tokens": 6, **generate}
+    return SimpleNamespace(
+        load_kwargs={"dtype": "float32"}, generate_kwargs=generate, batch_size=batch_size
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return open_llm(str(paths.TINY_LLM))
+
+
+@pytest.fixture(scope="module")
+def task():
+    return load_task("arith", 5, seed=0)
+
+
+def test_finished_run_records_every_metric(tiny, task):
+    outcome = run_configuration(
+        tiny, task, settings(batch_size=2), ("f32",), EstimateSensor(), idle_watts=1.0
+    )
+    m = outcome.metrics
+    assert outcome.status == "done" and outcome.error is None
+    assert len(outcome.outputs) == 5  # 3 batches: 2 + 2 + 1, left padded
+    assert m["requests"] == 5 and 0.0 <= m["accuracy"] <= 1.0
+    assert m["input_tokens"] > 5 and 5 <= m["output_tokens"] <= 5 * 6
+    assert 0 < m["ttft_s"] <= m["latency_s"]
+    assert m["tpot_s"] > 0 and m["tokens_per_s"] > 0
+    assert m["energy_j"] > 0
+    assert m["energy_net_j"] == pytest.approx(m["energy_j"] - 1.0 * m["window_s"])
+    assert m["energy_per_token_j"] == pytest.approx(m["energy_j"] / m["output_tokens"])
+    assert m["sensor"] == "estimate" and m["energy_method"] == "estimate"
+    assert m["peak_memory_bytes"] > 0 and m["memory_source"] == "process peak rss"
+    versions = json.loads(m["versions"])
+    assert {"torch", "transformers", "python", "device"} <= versions.keys()
+
+
+def test_max_new_tokens_override_is_what_ran(tiny, task):
+    outcome = run_configuration(
+        tiny, task, settings(max_new_tokens=50), ("f32",), EstimateSensor(), max_new_tokens=3
+    )
+    used = json.loads(outcome.metrics["settings"])
+    assert used["generate"]["max_new_tokens"] == 3
+    assert outcome.metrics["output_tokens"] <= 5 * 3
+
+
+def test_beam_search_and_sampling_runs(tiny, task):
+    for extra in ({"num_beams": 2}, {"do_sample": True, "temperature": 1.3, "top_k": 20}):
+        outcome = run_configuration(tiny, task, settings(**extra), ("f32",), EstimateSensor())
+        assert outcome.status == "done", outcome.error
+        assert outcome.metrics["ttft_s"] is not None
+
+
+def test_invalid_settings_make_a_failed_run_not_an_exception(tiny, task):
+    outcome = run_configuration(
+        tiny, task, settings(num_beams=2, num_beam_groups=3), ("f32",), EstimateSensor()
+    )
+    assert outcome.status == "failed"
+    assert outcome.error
+    assert outcome.metrics["sensor"] == "estimate"
+    assert "energy_j" not in outcome.metrics
+
+
+def test_failed_load_is_a_failed_run(tiny, task):
+    bad = SimpleNamespace(
+        load_kwargs={"attn_implementation": "no_such_attention"},
+        generate_kwargs={"max_new_tokens": 2},
+        batch_size=1,
+    )
+    outcome = run_configuration(tiny, task, bad, ("bad",), EstimateSensor())
+    assert outcome.status == "failed" and "no_such_attention" in outcome.error
+    assert run_configuration(tiny, task, settings(), ("f32",), EstimateSensor()).status == "done"
+
+
+class QuantisedCounter:
+    """A counter that has not moved during a short window (what a 100 ms counter does)."""
+
+    name, power_source, devices, synchronize, notes = "nvml", "counter", (0,), None, ()
+
+    def open_window(self):
+        return 0
+
+    def close_window(self, token):
+        return EnergyReading(0.0, 0.05, True, "counter", "nvml")
+
+
+def test_a_short_window_whose_counter_did_not_move_is_never_0_joules(tiny, task):
+    outcome = run_configuration(tiny, task, settings(), ("f32",), QuantisedCounter())
+    assert outcome.metrics["short_window"] == 1
+    assert outcome.metrics["energy_j"] is None
+    assert outcome.metrics["energy_per_token_j"] is None
+
+
+def test_short_window_on_the_nvml_counter_is_flagged_with_energy(fake_nvml, tiny, task):
+    fake_nvml()
+    sensor = NvmlSensor()
+    try:
+        outcome = run_configuration(tiny, task, settings(max_new_tokens=2), ("f32",), sensor)
+    finally:
+        sensor.close()
+    m = outcome.metrics
+    assert m["window_s"] < 1.0
+    assert m["short_window"] == 1
+    assert m["energy_j"] > 0
+    assert m["sensor"] == "nvml"
+
+
+def test_cost_only_model_pins_output_length_and_reports_no_accuracy(tmp_path, task):
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(paths.TINY_LLM / name, tmp_path / name)
+    llm = open_llm(f"config:{tmp_path / 'config.json'}")
+    outcome = run_configuration(llm, task, settings(max_new_tokens=4), (), EstimateSensor())
+    assert outcome.status == "done", outcome.error
+    assert outcome.metrics["output_tokens"] == 5 * 4
+    assert outcome.metrics["accuracy"] is None
