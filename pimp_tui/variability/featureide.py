@@ -55,7 +55,7 @@ class _Element:
     text: str = ""
 
 
-def _read_xml(text: str, file: str | None) -> _Element:
+def _read_xml(text: str | bytes, file: str | None) -> _Element:
     """A light element tree that keeps each element's position (ElementTree drops it)."""
     parser = expat.ParserCreate()
     stack: list[_Element] = []
@@ -76,7 +76,7 @@ def _read_xml(text: str, file: str | None) -> _Element:
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.CharacterDataHandler = data
     try:
-        parser.Parse(text.encode("utf-8"), True)
+        parser.Parse(text, True)
     except expat.ExpatError as e:
         raise ModelSyntaxError(
             f"malformed XML: {expat.ErrorString(e.code)}", file, e.lineno, e.offset + 1
@@ -149,8 +149,6 @@ class _Reader:
                 feature.groups.append(self.group(child))
             elif child.tag in _FEATURE_TAGS:
                 children.append(child)
-            elif child.tag not in ("graphics",):
-                raise self.error(child, f"unexpected <{child.tag}> in a feature")
         if children and element.tag in _GROUP_TAGS:
             kind = _GROUP_TAGS[element.tag]
             feature.groups.append(Group(kind, [self.feature(c) for c in children]))
@@ -252,8 +250,11 @@ class _Reader:
         raise self.error(element, f"unexpected <{tag}> with {len(kids)} operand(s) in a rule")
 
 
-def parse_featureide(text: str, file: str | None = None) -> FeatureModel:
-    """Parse FeatureIDE XML; raises ModelSyntaxError at the offending element."""
+def parse_featureide(text: str | bytes, file: str | None = None) -> FeatureModel:
+    """Parse FeatureIDE XML; raises ModelSyntaxError at the offending element.
+
+    Bytes are decoded as the XML declaration says; other elements FeatureIDE keeps in a
+    feature (graphics, properties) are skipped."""
     return _Reader(file).model(_read_xml(text, file))
 
 

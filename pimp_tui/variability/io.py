@@ -34,13 +34,19 @@ def load_model(path: str | Path) -> FeatureModel:
     path = Path(path)
     suffix = _format(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ModelSyntaxError(f"not UTF-8 text ({e.reason})", str(path), 1, 1) from None
+        data = path.read_bytes()
     except OSError as e:
         raise PimpError(f"{path}: {e.strerror}") from None
-    parse = parse_uvl if suffix == ".uvl" else parse_featureide
-    model = parse(text, str(path))
+    if suffix == ".xml":
+        model = parse_featureide(data, str(path))
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+            raise ModelSyntaxError("not UTF-8 text", str(path), line, col) from None
+        model = parse_uvl(text, str(path))
     model.source = str(path)
     return model
 

@@ -13,6 +13,8 @@ constraint attribute may name a feature declared further down.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pimp_tui.errors import ModelSyntaxError
 from pimp_tui.variability.model import (
     Aggregate,
@@ -145,7 +147,7 @@ class _Parser:
         model.link_parents()
         return model
 
-    def block(self, item) -> None:  # noqa: ANN001 - a bound parser method
+    def block(self, item: Callable[[], object]) -> None:
         """An optional indented block of `item`s."""
         if self.at("INDENT"):
             self.next()
@@ -318,14 +320,14 @@ class _Parser:
         expr = self.boolean(self.logic, "a constraint")
         self.constraints.append(Constraint(expr, self.slice(first), first.line))
 
-    def boolean(self, parse, what: str) -> Expr:  # noqa: ANN001 - a bound parser method
+    def boolean(self, parse: Callable[[], Expr], what: str) -> Expr:
         tok = self.peek()
         expr = parse()
         if not _is_boolean(expr):
             raise self.error(tok, f"expected {what} (a Boolean expression), found a value")
         return expr
 
-    def term(self, parse) -> Expr:  # noqa: ANN001 - a bound parser method
+    def term(self, parse: Callable[[], Expr]) -> Expr:
         tok = self.peek()
         expr = parse()
         if not _is_term(expr):
@@ -367,7 +369,7 @@ class _Parser:
     def product(self) -> Expr:
         return self.arithmetic(self.unary, ("*", "/"))
 
-    def arithmetic(self, operand, ops: tuple[str, ...]) -> Expr:  # noqa: ANN001
+    def arithmetic(self, operand: Callable[[], Expr], ops: tuple[str, ...]) -> Expr:
         start = self.peek()
         left = operand()
         while self.at_op(*ops):
@@ -465,7 +467,7 @@ class _Parser:
 
 def parse_uvl(text: str, file: str | None = None) -> FeatureModel:
     """Parse UVL source; raises ModelSyntaxError located at the offending token."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return _Parser(text, file).model()
 
 

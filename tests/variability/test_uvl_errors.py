@@ -79,5 +79,6 @@ def test_errors_point_at_the_offending_token(text: str, line: int, col: int, mes
 def test_unreadable_files_are_user_errors(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.uvl"
     bad.write_bytes(b"features\n    \xe9t\xe9\n")
-    with pytest.raises(ModelSyntaxError, match="not UTF-8"):
+    with pytest.raises(ModelSyntaxError, match="not UTF-8") as info:
         load_model(bad)
+    assert (info.value.line, info.value.col) == (2, 5)

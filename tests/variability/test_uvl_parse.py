@@ -156,3 +156,15 @@ def test_comments_are_ignored_anywhere() -> None:
     assert [f.name for f in model.root.children()] == ["B", "C", "D"]
     assert model.constraints[1].text == "B.Fun + (C.Fun - B.Price) == 16"
     assert not isinstance(model.constraints[0].expr, Not)
+
+
+def test_byte_order_mark_crlf_and_declared_xml_encoding(tmp_path: Path) -> None:
+    uvl = tmp_path / "m.uvl"
+    uvl.write_bytes(b"\xef\xbb\xbffeatures\r\n    A\r\n        optional\r\n            B\r\n")
+    assert load_model(uvl).feature_names() == ["A", "B"]
+    xml = tmp_path / "m.xml"
+    xml.write_bytes(
+        b'<?xml version="1.0" encoding="ISO-8859-1"?>'
+        b'<featureModel><struct><feature name="\xe9t\xe9"/></struct></featureModel>'
+    )
+    assert load_model(xml).root.name == "\u00e9t\u00e9"
