@@ -95,6 +95,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         self._analysis: Analysis | None = None
         self._analysed_revision = -1
         self._debounce: Timer | None = None
+        self._select_next: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.pane_title(), id="model-title", classes="pane-title")
@@ -135,7 +136,8 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         analysis = self._current_analysis()
         core = set(analysis.core) if analysis else set()
         dead = set(analysis.dead) if analysis else set()
-        self.query_one(FeatureTree).show_model(model, core, dead)
+        select, self._select_next = self._select_next, None
+        self.query_one(FeatureTree).show_model(model, core, dead, select=select)
         constraints = self.query_one("#constraints", OptionList)
         keep = constraints.highlighted
         constraints.clear_options()
@@ -267,8 +269,8 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
         def done(name: str | None) -> None:
             if name:
+                self._select_next = name.strip()
                 self._apply("add", lambda m: edit.add_feature(m, parent, name) and None)
-                self._move_to(name.strip())
 
         self.app.push_screen(
             PromptScreen(
@@ -278,17 +280,6 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
             ),
             done,
         )
-
-    def _move_to(self, name: str) -> None:
-        tree = self.query_one(FeatureTree)
-
-        def go() -> None:
-            for node in tree._all_nodes():
-                if node.data == name:
-                    tree.move_cursor(node)
-                    return
-
-        self.call_after_refresh(go)
 
     def _name_error(self, text: str) -> str | None:
         return edit.check_new_name(self.model, text) if self.model else "no model"
@@ -316,10 +307,10 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
         def done(new: str | None) -> None:
             if new and new.strip() != name:
+                self._select_next = new.strip()
                 self._apply(
                     "rename", lambda m: edit.rename_feature(m, name, new, edit.parse_constraint)
                 )
-                self._move_to(new.strip())
 
         self.app.push_screen(
             PromptScreen(

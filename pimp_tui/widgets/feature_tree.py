@@ -58,18 +58,18 @@ class FeatureTree(Tree[str]):
         model: FeatureModel,
         core: set[str] | frozenset[str] = frozenset(),
         dead: set[str] | frozenset[str] = frozenset(),
+        select: str | None = None,
     ) -> None:
-        keep = self.selected_feature
+        """Rebuild from `model`; the cursor stays on the same feature, or goes to `select`."""
+        keep = select or self.selected_feature
         collapsed = {n.data for n in self._all_nodes() if n.data is not None and not n.is_expanded}
         first = self.root.data is None
         self.clear()
         root = self.root
         root.data = model.root.name
         root.set_label(feature_label(model.root, None, model.root.name in core))
-        cursor: TreeNode[str] | None = root if keep == model.root.name else None
 
         def add(node: TreeNode[str], feature: Feature) -> None:
-            nonlocal cursor
             for group in feature.groups:
                 for child in group.children:
                     label = feature_label(child, group.kind, child.name in core, child.name in dead)
@@ -79,15 +79,27 @@ class FeatureTree(Tree[str]):
                         if first or child.name not in collapsed:
                             sub.expand()
                     else:
-                        sub = node.add_leaf(label, data=child.name)
-                    if child.name == keep:
-                        cursor = sub
+                        node.add_leaf(label, data=child.name)
 
         add(root, model.root)
         root.expand()
-        if cursor is not None:
-            target = cursor
-            self.call_after_refresh(lambda: self.move_cursor(target))
+        if keep is not None:
+            self.call_after_refresh(self.select_feature, keep)
+
+    def select_feature(self, name: str) -> None:
+        """Put the cursor on the feature called `name` (expanding its ancestors)."""
+        node = next((n for n in self._all_nodes() if n.data == name), None)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        for index, line in enumerate(self._tree_lines):
+            if line.node is node:
+                self.cursor_line = index
+                self.scroll_to_line(index)
+                return
 
     def _all_nodes(self) -> list[TreeNode[str]]:
         out, stack = [], [self.root]
