@@ -8,7 +8,9 @@ Inside (), [] and {} line breaks are plain whitespace, so attribute lists may sp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from pimp_tui.errors import ModelSyntaxError
 
@@ -68,12 +70,13 @@ class Token:
         return f"'{self.value}'"
 
 
-def _is_name_start(c: str) -> bool:
-    return c == "_" or c.isalpha()
-
-
-def _is_name_char(c: str) -> bool:
-    return c.isalnum() or (c != "" and c in "_#§%?\\;")
+_NAME = re.compile(r"[^\W\d][\w#§%?\\;]*")
+"""An unquoted name: a letter or `_`, then letters, digits and the few signs UVL allows."""
+_NAME_TAIL = re.compile(r"[\w#§%?\\;]+")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
+_OPERATOR = re.compile("|".join(re.escape(op) for op in OPERATORS))
+_SPACE = re.compile(r"[ \t\r\f]*")
+_QUOTED = {'"': re.compile(r'"([^"\n]*)"'), "'": re.compile(r"'([^'\n]*)'")}
 
 
 class _Lexer:
@@ -90,7 +93,7 @@ class _Lexer:
     def col(self, pos: int | None = None) -> int:
         return (self.pos if pos is None else pos) - self.line_start + 1
 
-    def error(self, message: str, line: int | None = None, col: int | None = None) -> None:
+    def error(self, message: str, line: int | None = None, col: int | None = None) -> NoReturn:
         raise ModelSyntaxError(message, self.file, line or self.line, col or self.col())
 
     def peek(self, k: int = 0) -> str:
@@ -169,11 +172,13 @@ class _Lexer:
     def run(self) -> list[Token]:
         line_has_tokens = False
         at_line_start = True
+        text = self.text
         while True:
             if at_line_start:
                 if not self.line_start_layout():
                     break
                 at_line_start = False
+            self.pos = _SPACE.match(text, self.pos).end()
             c = self.peek()
             if c == "":
                 break
@@ -184,13 +189,9 @@ class _Lexer:
                     line_has_tokens = False
                     at_line_start = True
                 self.newline()
-                continue
-            if c in (" ", "\t", "\r", "\f") or self.skip_comment():
-                if c in (" ", "\t", "\r", "\f"):
-                    self.pos += 1
-                continue
-            self.token()
-            line_has_tokens = True
+            elif c != "/" or not self.skip_comment():
+                self.token(c)
+                line_has_tokens = True
         if self.open_brackets:
             tok = self.open_brackets[-1]
             self.error(f"'{tok.value}' is never closed", tok.line, tok.col)
@@ -201,26 +202,24 @@ class _Lexer:
         self.emit("EOF", "", self.pos)
         return self.tokens
 
-    def token(self) -> None:
-        c, start = self.peek(), self.pos
-        if c in ('"', "'"):
+    def token(self, c: str) -> None:
+        start = self.pos
+        if c in _QUOTED:
             self.quoted(c)
         elif c.isdigit() or (c == "." and self.peek(1).isdigit() and self.number_may_start()):
             self.number()
-        elif _is_name_start(c):
-            while _is_name_char(self.peek()):
-                self.pos += 1
-            self.emit("NAME", self.text[start : self.pos], start)
+        elif m := _NAME.match(self.text, start):
+            self.pos = m.end()
+            self.emit("NAME", m.group(), start)
+        elif m := _OPERATOR.match(self.text, start):
+            op = m.group()
+            self.pos = m.end()
+            self.emit("OP", op, start)
+            if op in _OPENERS:
+                self.open_brackets.append(self.tokens[-1])
+            elif op in _CLOSERS and self.open_brackets:
+                self.open_brackets.pop()
         else:
-            for op in OPERATORS:
-                if self.text.startswith(op, self.pos):
-                    self.pos += len(op)
-                    self.emit("OP", op, start)
-                    if op in _OPENERS:
-                        self.open_brackets.append(self.tokens[-1])
-                    elif op in _CLOSERS and self.open_brackets:
-                        self.open_brackets.pop()
-                    return
             self.error(f"unexpected character {c!r}")
 
     def number_may_start(self) -> bool:
@@ -229,47 +228,29 @@ class _Lexer:
         return last is None or (last.kind == "OP" and last.value not in ")]}")
 
     def quoted(self, quote: str) -> None:
-        start, line, col = self.pos, self.line, self.col()
-        self.pos += 1
-        while self.peek() != quote:
-            if self.peek() in ("\n", ""):
-                what = "name" if quote == '"' else "string"
-                self.error(f"unterminated quoted {what}", line, col)
-            self.pos += 1
-        self.pos += 1
-        value = self.text[start + 1 : self.pos - 1]
-        if quote == '"' and not value:
-            self.error('empty quoted name ""', line, col)
-        self.emit("QNAME" if quote == '"' else "STRING", value, start)
+        m = _QUOTED[quote].match(self.text, self.pos)
+        if m is None:
+            what = "name" if quote == '"' else "string"
+            self.error(f"unterminated quoted {what}")
+        if quote == '"' and not m.group(1):
+            self.error('empty quoted name ""')
+        start, self.pos = self.pos, m.end()
+        self.emit("QNAME" if quote == '"' else "STRING", m.group(1), start)
 
     def number(self) -> None:
         start = self.pos
-        while self.peek().isdigit():
-            self.pos += 1
-        kind = "INT"
-        if self.peek() == "." and self.peek(1).isdigit():
-            kind = "FLOAT"
-            self.pos += 1
-            while self.peek().isdigit():
-                self.pos += 1
-        if self.peek() in ("e", "E") and (
-            self.peek(1).isdigit() or (self.peek(1) in "+-" and self.peek(2).isdigit())
-        ):
-            kind = "FLOAT"
-            self.pos += 2
-            while self.peek().isdigit():
-                self.pos += 1
-        if _is_name_char(self.peek()):
-            end = self.pos
-            while _is_name_char(self.text[end : end + 1]):
-                end += 1
-            word = self.text[start:end]
+        m = _NUMBER.match(self.text, start)
+        self.pos = m.end()
+        tail = _NAME_TAIL.match(self.text, self.pos)
+        if tail:
+            word = self.text[start : tail.end()]
             self.error(
                 f"illegal name '{word}': an unquoted name must start with a letter"
                 f' (quote it: "{word}")',
                 col=self.col(start),
             )
-        self.emit(kind, self.text[start : self.pos], start)
+        kind = "INT" if m.group().isdigit() else "FLOAT"
+        self.emit(kind, m.group(), start)
 
 
 def tokenize(text: str, file: str | None = None) -> list[Token]:

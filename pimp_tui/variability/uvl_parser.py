@@ -70,11 +70,15 @@ class _Parser:
     # -- token helpers ---------------------------------------------------------------------
 
     def peek(self, k: int = 0) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+        if k:
+            return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+        return self.tokens[self.i]
 
     def next(self) -> Token:
-        tok = self.peek()
-        self.i = min(self.i + 1, len(self.tokens) - 1)
+        """The current token; the cursor moves on but never past EOF."""
+        tok = self.tokens[self.i]
+        if tok.kind != "EOF":
+            self.i += 1
         return tok
 
     def at(self, kind: str, value: str | None = None, k: int = 0) -> bool:
@@ -85,7 +89,8 @@ class _Parser:
         return self.at("NAME", word, k)
 
     def at_op(self, *ops: str) -> bool:
-        return self.peek().kind == "OP" and self.peek().value in ops
+        tok = self.tokens[self.i]
+        return tok.kind == "OP" and tok.value in ops
 
     def error(self, tok: Token, message: str) -> ModelSyntaxError:
         return ModelSyntaxError(message, self.file, tok.line, tok.col)
