@@ -97,6 +97,11 @@ class ManualClock:
         self.now += seconds
 
 
+def uuid_of(index: int) -> str:
+    """The UUID the fake gives GPU `index` (real ones look the same: GPU-8-4-4-4-12 hex)."""
+    return f"GPU-{index:08x}-7c1d-4b2e-9f3a-{index:012x}"
+
+
 class _Handle:
     def __init__(self, index: int) -> None:
         self.index = index
@@ -164,6 +169,11 @@ class _FakeNvml:
     def nvmlDeviceGetName(self, handle: object) -> str:
         self._enter("nvmlDeviceGetName")
         return self._gpu(handle).name
+
+    def nvmlDeviceGetUUID(self, handle: object) -> str:
+        self._enter("nvmlDeviceGetUUID")
+        self._gpu(handle)
+        return uuid_of(handle.index)  # type: ignore[attr-defined]
 
     def nvmlDeviceGetTotalEnergyConsumption(self, handle: object) -> int:
         self._enter("nvmlDeviceGetTotalEnergyConsumption")

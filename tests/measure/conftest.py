@@ -16,6 +16,7 @@ def fake_nvml(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     """Installs a fake `pynvml` in sys.modules: `fake_nvml(gpus=..., clock=..., init_error=...)`.
 
     Returns the fake module (its `fake` attribute holds the state); undone after the test.
+    CUDA_VISIBLE_DEVICES is cleared so the sensor sees every fake GPU.
     """
 
     def install(
@@ -25,6 +26,7 @@ def fake_nvml(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     ) -> object:
         module = fake_pynvml.build(gpus, clock, init_error)
         monkeypatch.setitem(sys.modules, "pynvml", module)
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
         return module
 
     return install

@@ -87,3 +87,8 @@ def test_chosen_gpus_and_synchronise_hook_are_passed_on(fake_nvml, rapl_root):
 def test_unknown_sensor_name(rapl_root):
     with pytest.raises(PimpError, match="unknown sensor 'joulemeter'"):
         choose_sensor("joulemeter")
+
+
+def test_gpu_choice_with_a_cpu_sensor_is_refused(rapl_root):
+    with pytest.raises(PimpError, match="nvml sensor only"):
+        choose_sensor("estimate", devices=[0])

@@ -9,7 +9,7 @@ import pytest
 
 from pimp_tui.errors import PimpError
 from pimp_tui.measure.sensors import NvmlSensor
-from tests.fakes.fake_pynvml import FakeGpu, ManualClock
+from tests.fakes.fake_pynvml import FakeGpu, ManualClock, uuid_of
 
 
 def step(before: float, after: float, at: float):
@@ -210,3 +210,20 @@ def test_idle_baseline_is_the_mean_power(fake_nvml):
     fake_nvml([FakeGpu(power=60.0, counter=False), FakeGpu(power=40.0, counter=False)])
     sensor = NvmlSensor()
     assert sensor.idle_baseline(0.3) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(
+    ("visible", "expected"),
+    [("2,0", (2, 0)), ("1,7,2", (1,)), (uuid_of(3)[:12], (3,)), ("MIG-abc", (0, 1, 2, 3))],
+)
+def test_default_gpus_follow_cuda_visible_devices(fake_nvml, monkeypatch, visible, expected):
+    fake_nvml([FakeGpu() for _ in range(4)])
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    assert NvmlSensor().devices == expected
+
+
+def test_no_visible_gpu_is_a_user_error(fake_nvml, monkeypatch):
+    fake_nvml([FakeGpu()])
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    with pytest.raises(PimpError, match="CUDA_VISIBLE_DEVICES"):
+        NvmlSensor()

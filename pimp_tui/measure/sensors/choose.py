@@ -35,6 +35,8 @@ def choose_sensor(
     """
     if name is not None and name not in SENSOR_NAMES:
         raise PimpError(f"unknown sensor {name!r}: choose one of {', '.join(SENSOR_NAMES)}")
+    if name not in (None, "nvml") and devices is not None:
+        raise PimpError(f"choosing GPUs applies to the nvml sensor only, not to {name}")
     candidates = [name] if name else list(SENSOR_NAMES)
     if name is None and devices is not None:
         candidates = ["nvml"]

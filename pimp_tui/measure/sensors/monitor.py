@@ -60,6 +60,8 @@ class PowerMonitor:
         if self.running:
             return
         self._stop.clear()
+        with self._lock:
+            self._ticks.clear()
         self._thread = threading.Thread(target=self._run, name="pimp-power-monitor", daemon=True)
         self._thread.start()
 

@@ -12,6 +12,7 @@ where the device supports it, else from nvmlDeviceGetPowerUsage, which on recent
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -69,7 +70,11 @@ class _Window:
 
 
 class NvmlSensor:
-    """Energy and power of a set of NVIDIA GPUs (all by default)."""
+    """Energy and power of a set of NVIDIA GPUs.
+
+    `devices` are NVML indices (physical order). By default: the GPUs CUDA_VISIBLE_DEVICES
+    lets this process use, or all of them when it is unset.
+    """
 
     name = "nvml"
 
@@ -278,7 +283,7 @@ def _check_indices(nvml: Any, devices: Sequence[int] | None) -> list[int]:
     if count == 0:
         raise PimpError("NVML unavailable: no NVIDIA GPU found")
     if devices is None:
-        return list(range(count))
+        return _visible_indices(nvml, count)
     chosen = list(dict.fromkeys(int(d) for d in devices))
     bad = [d for d in chosen if not 0 <= d < count]
     if bad or not chosen:
@@ -287,6 +292,47 @@ def _check_indices(nvml: Any, devices: Sequence[int] | None) -> list[int]:
             f"{count} GPU(s), indices 0-{count - 1}"
         )
     return chosen
+
+
+def _visible_indices(nvml: Any, count: int) -> list[int]:
+    """The GPUs this process can use: CUDA_VISIBLE_DEVICES when set (indices or GPU- UUIDs).
+
+    NVML numbers GPUs physically and ignores that variable, so without this a process given
+    one GPU of a shared machine would be charged for the work of the others. An entry NVML
+    cannot place (a MIG instance, say) means all GPUs are measured, as when it is unset.
+    """
+    spec = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if spec is None:
+        return list(range(count))
+    entries = [e.strip() for e in spec.split(",")]
+    if entries == [""]:
+        raise PimpError("NVML: CUDA_VISIBLE_DEVICES is empty, so this process uses no GPU")
+    uuids: dict[str, int] | None = None
+    chosen: list[int] = []
+    for entry in entries:
+        if entry.lstrip("-").isdigit():
+            index = int(entry)
+            if not 0 <= index < count:
+                break  # CUDA stops at the first invalid entry
+        elif entry.startswith("GPU-"):
+            if uuids is None:
+                uuids = {_uuid(nvml, i): i for i in range(count)}
+            matches = [i for u, i in uuids.items() if u.startswith(entry)]
+            if len(matches) != 1:
+                return list(range(count))
+            index = matches[0]
+        else:
+            return list(range(count))
+        if index not in chosen:
+            chosen.append(index)
+    if not chosen:
+        raise PimpError(f"NVML: CUDA_VISIBLE_DEVICES={spec!r} names no GPU of this machine")
+    return chosen
+
+
+def _uuid(nvml: Any, index: int) -> str:
+    uuid = nvml.nvmlDeviceGetUUID(nvml.nvmlDeviceGetHandleByIndex(index))
+    return uuid.decode() if isinstance(uuid, bytes) else str(uuid)
 
 
 def _field_number(nvml: Any, value: Any) -> float:
