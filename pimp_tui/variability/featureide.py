@@ -219,7 +219,9 @@ class _Reader:
     def expr(self, element: _Element, model: FeatureModel) -> Expr:
         tag, kids = element.tag, element.children
         if tag == "var":
-            name = element.text.strip()
+            name = element.text
+            if name not in self.features:  # pretty-printed: <var>\n  A\n</var>
+                name = name.strip()
             if name not in self.features:
                 raise self.error(element, f"unknown feature '{name}'")
             return Ref(name)
