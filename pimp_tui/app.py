@@ -6,6 +6,7 @@ inside workers and actions, so the first frame never waits for them.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,19 +21,27 @@ from textual.screen import Screen
 from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.screens.help import HelpScreen
 from pimp_tui.screens.model import ModelScreen
-from pimp_tui.screens.monitor import MonitorScreen
-from pimp_tui.screens.predict import PredictScreen
-from pimp_tui.screens.sample import SampleScreen
 
 if TYPE_CHECKING:
     from pimp_tui.variability.model import FeatureModel
 
-PANES: dict[str, type[PaneScreen]] = {
-    "model": ModelScreen,
-    "sample": SampleScreen,
-    "monitor": MonitorScreen,
-    "predict": PredictScreen,
+PANE_CLASSES = {
+    "model": ("model", "ModelScreen"),
+    "sample": ("sample", "SampleScreen"),
+    "monitor": ("monitor", "MonitorScreen"),
+    "predict": ("predict", "PredictScreen"),
 }
+"""Mode -> (module under pimp_tui.screens, class). Only the first pane is imported before the
+first frame; the others when first shown."""
+
+
+def pane_class(mode: str) -> type[PaneScreen]:
+    module, name = PANE_CLASSES[mode]
+    return getattr(importlib.import_module(f"pimp_tui.screens.{module}"), name)
+
+
+def panes() -> dict[str, type[PaneScreen]]:
+    return {mode: pane_class(mode) for mode in PANE_CLASSES}
 
 
 @dataclass
@@ -55,7 +64,7 @@ class PaneCommands(Provider):
 
     def _commands(self) -> Iterable[tuple[str, str, Any]]:
         app: PimpApp = self.app  # type: ignore[assignment]
-        for mode, pane in PANES.items():
+        for mode, pane in panes().items():
             title = pane.TITLE or mode.title()
             yield f"Go to {title}", f"Switch to the {title} pane", partial(app.switch_mode, mode)
             for binding in pane.BINDINGS:
@@ -82,7 +91,9 @@ class PimpApp(App[None]):
     """`pimp`: model → sample → measure → predict, keyboard only."""
 
     TITLE = "pimp"
-    MODES = PANES  # type: ignore[assignment]
+    MODES = {"model": ModelScreen} | {  # type: ignore[assignment]
+        mode: partial(lambda m: pane_class(m)(), mode) for mode in PANE_CLASSES if mode != "model"
+    }
     DEFAULT_MODE = "model"
     COMMANDS = App.COMMANDS | {PaneCommands}
     ENABLE_COMMAND_PALETTE = True

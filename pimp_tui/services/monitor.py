@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pimp_tui.store.db import open_store
+from pimp_tui.services import open_db
 
 RUN_COLUMNS = ("position", "status", "energy_j", "latency_s", "tokens_per_s", "accuracy", "sensor")
 
@@ -32,7 +32,7 @@ def campaign_state(
 ) -> CampaignState:
     from pimp_tui.store.campaigns import get_campaign, list_campaigns
 
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         if campaign_id is None:
             rows = list_campaigns(db)
@@ -108,7 +108,7 @@ def _ts(stamp: str) -> float:
 def campaign_choices(db_path: str | Path) -> list[tuple[str, str]]:
     from pimp_tui.store.campaigns import list_campaigns
 
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         return [
             (

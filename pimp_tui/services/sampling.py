@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pimp_tui.store.db import open_store
+from pimp_tui.services import open_db
 from pimp_tui.variability.model import Configuration, FeatureModel
 
 
@@ -85,7 +85,7 @@ def store_sample(
     """Save the sample (and its model if needed); returns (sample id, model id)."""
     from pimp_tui.store.samples import save_sample
 
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         model_id = store_model(db, model, model_id, model_name)
         sample_id = save_sample(
@@ -97,7 +97,7 @@ def store_sample(
 
 
 def stored_samples(db_path: str | Path) -> list[dict]:
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         return list(
             db.query(
@@ -113,7 +113,7 @@ def stored_samples(db_path: str | Path) -> list[dict]:
 def load_view(db_path: str | Path, sample_id: int) -> SampleView:
     from pimp_tui.store.samples import load_model_by_id, load_sample
 
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         meta, configs = load_sample(db, sample_id)
         model = load_model_by_id(db, meta["model_id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pimp_tui.store.db import open_store
+from pimp_tui.services import open_db
 from pimp_tui.variability.model import FeatureModel
 
 
@@ -13,7 +13,7 @@ def open_default_model(db_path: str | Path) -> tuple[FeatureModel, int, str] | N
     recently stored model (what the editor opens on)."""
     from pimp_tui.store.samples import load_model_by_id
 
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         if db["feature_models"].count == 0:
             seed_store(db)
@@ -35,7 +35,7 @@ def seed_store(db) -> None:  # type: ignore[no-untyped-def]
 
 
 def list_models(db_path: str | Path) -> list[dict]:
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         return list(db.query("SELECT id, name, path, created_at FROM feature_models ORDER BY id"))
     finally:
@@ -45,7 +45,7 @@ def list_models(db_path: str | Path) -> list[dict]:
 def load_stored_model(db_path: str | Path, model_id: int) -> tuple[FeatureModel, str]:
     from pimp_tui.store.samples import load_model_by_id
 
-    db = open_store(db_path)
+    db = open_db(db_path)
     try:
         name = db["feature_models"].get(model_id)["name"]
         return load_model_by_id(db, model_id), name
