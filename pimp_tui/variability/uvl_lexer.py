@@ -223,9 +223,9 @@ class _Lexer:
             self.error(f"unexpected character {c!r}")
 
     def number_may_start(self) -> bool:
-        """`.5` is a number, but the `.` of `B.Price` or `1..4` is not."""
-        last = self.tokens[-1] if self.tokens else None
-        return last is None or (last.kind == "OP" and last.value not in ")]}")
+        """`.5` is a number, but the `.` of `B.5` (a reference) is not."""
+        before = self.text[self.pos - 1] if self.pos else " "
+        return not (before.isalnum() or before in "_\"')]}.")
 
     def quoted(self, quote: str) -> None:
         m = _QUOTED[quote].match(self.text, self.pos)

@@ -187,7 +187,7 @@ def models(draw: st.DrawFn) -> FeatureModel:
     return model
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_models_survive_write_then_parse(model: FeatureModel) -> None:
     text = write_uvl(model)
@@ -196,7 +196,7 @@ def test_random_models_survive_write_then_parse(model: FeatureModel) -> None:
     assert parse_featureide(xml) == model, xml
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(models())
 def test_constraint_text_is_the_line_as_written(model: FeatureModel) -> None:
     text = write_uvl(model)

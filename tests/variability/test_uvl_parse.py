@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pimp_tui.errors import ModelSyntaxError
-from pimp_tui.variability.io import load_model
+from pimp_tui.variability.io import load_model, parse_uvl
 from pimp_tui.variability.model import (
     Aggregate,
     Arith,
@@ -168,3 +168,53 @@ def test_byte_order_mark_crlf_and_declared_xml_encoding(tmp_path: Path) -> None:
         b'<featureModel><struct><feature name="\xe9t\xe9"/></struct></featureModel>'
     )
     assert load_model(xml).root.name == "\u00e9t\u00e9"
+
+
+def test_attribute_values_of_every_kind() -> None:
+    model = parse_uvl(
+        "features\n    A {i 3, n -2, f .5, g -0.25, e 1.5e2, t true, s 'a // not a comment',\n"
+        "       l [1, 'x', [false]], d {k {deep 1}}, bare, \"quoted key\" 'q'} // comment\n"
+    )
+    assert model.root.attributes == {
+        "i": 3,
+        "n": -2,
+        "f": 0.5,
+        "g": -0.25,
+        "e": 150.0,
+        "t": True,
+        "s": "a // not a comment",
+        "l": [1, "x", [False]],
+        "d": {"k": {"deep": 1}},
+        "bare": True,
+        "quoted key": "q",
+    }
+    assert isinstance(model.root.attributes["i"], int)
+    assert isinstance(model.root.attributes["e"], float)
+
+
+def test_constraint_attributes_join_the_constraints_in_file_order() -> None:
+    model = parse_uvl(
+        "features\n    A {constraint B => C}\n        optional\n"
+        "            B {constraints [C, !B | C]}\n            C\n"
+        "constraints\n    A\n"
+    )
+    assert [(c.text, c.line) for c in model.constraints] == [
+        ("B => C", 2),
+        ("C", 4),
+        ("!B | C", 4),
+        ("A", 7),
+    ]
+    assert model.root.attributes == {} and model.feature("B").attributes == {}
+
+
+def test_include_levels_are_kept_verbatim() -> None:
+    model = parse_uvl(
+        'namespace a."b c"\ninclude\n    Boolean.*\n    Arithmetic.feature-cardinality\n'
+        "    Type.string-constraints\nfeatures\n    A\n"
+    )
+    assert model.namespace == "a.b c"
+    assert model.includes == [
+        "Boolean.*",
+        "Arithmetic.feature-cardinality",
+        "Type.string-constraints",
+    ]
