@@ -227,3 +227,15 @@ def test_no_visible_gpu_is_a_user_error(fake_nvml, monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     with pytest.raises(PimpError, match="CUDA_VISIBLE_DEVICES"):
         NvmlSensor()
+
+
+def test_a_failing_device_query_is_a_user_error_and_releases_nvml(fake_nvml, monkeypatch):
+    module = fake_nvml()
+
+    def lost(handle):
+        raise real_pynvml.NVMLError(real_pynvml.NVML_ERROR_GPU_IS_LOST)
+
+    monkeypatch.setattr(module, "nvmlDeviceGetName", lost)
+    with pytest.raises(PimpError, match="GPU is lost"):
+        NvmlSensor()
+    assert module.fake.refcount == 0

@@ -93,6 +93,9 @@ class NvmlSensor:
         self._open = True
         try:
             self._gpus = [self._probe(i) for i in _check_indices(nvml, devices)]
+        except nvml.NVMLError as exc:
+            self.close()
+            raise PimpError(f"NVML unavailable: {exc}") from exc
         except BaseException:
             self.close()
             raise
