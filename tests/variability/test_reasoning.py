@@ -1,0 +1,152 @@
+"""The reasoner against an independent brute-force reading of random models, and on the shared
+real-world models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pimp_tui.errors import PimpError
+from pimp_tui.variability.io import load_model
+from pimp_tui.variability.model import (
+    Constraint,
+    Feature,
+    FeatureModel,
+    FeatureType,
+    Group,
+    GroupKind,
+    Logic,
+    Not,
+    Ref,
+)
+from pimp_tui.variability.reasoning import Reasoner
+from tests.variability.random_models import (
+    all_assignments,
+    broken,
+    on,
+    small_models,
+    tree_ok,
+    valid_configs,
+)
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
+
+
+def _agrees(config: dict, partial: dict) -> bool:
+    return all(
+        config[k] is v or (config[k] == v and type(config[k]) is type(v))
+        for k, v in partial.items()
+    )
+
+
+@given(small_models(), st.data())
+@settings(max_examples=80, deadline=None)
+def test_reasoner_matches_brute_force(model, data) -> None:
+    reasoner = Reasoner(model)
+    valid = valid_configs(model)
+    assert reasoner.is_satisfiable() == bool(valid)
+    assert reasoner.count() == len(valid)
+    names = [f.name for f in model.features()]
+    core = [n for n in names if valid and all(on(c, n) for c in valid)]
+    dead = [n for n in names if valid and not any(on(c, n) for c in valid)]
+    assert reasoner.core_features() == core
+    assert reasoner.dead_features() == dead
+
+    assignments = all_assignments(model)
+    picked = data.draw(st.sampled_from(assignments))
+    keys = data.draw(st.sets(st.sampled_from(names)))
+    partial = {k: picked[k] for k in keys}
+    matching = [c for c in valid if _agrees(c, partial)]
+    assert reasoner.can_complete(partial) == bool(matching)
+    assert reasoner.count(partial) == len(matching)
+    for seed in (None, 0, 1):
+        completed = reasoner.complete(partial, seed=seed)
+        if not matching:
+            assert completed is None
+            continue
+        assert completed in valid
+        assert _agrees(completed, partial)
+
+
+@given(small_models(), st.data())
+@settings(max_examples=80, deadline=None)
+def test_violations_name_exactly_the_broken_constraints(model, data) -> None:
+    reasoner = Reasoner(model)
+    config = data.draw(st.sampled_from(all_assignments(model)))
+    found = reasoner.violations(config)
+    texts = {c.text for c in model.constraints}
+    assert {v for v in found if v in texts} == broken(model, config)
+    tree_messages = [v for v in found if v not in texts]
+    assert (not tree_messages) == tree_ok(model, config)
+    assert reasoner.is_valid(config) == (tree_ok(model, config) and not broken(model, config))
+
+
+def _feature_model() -> FeatureModel:
+    n = Feature("N", type=FeatureType.INTEGER, attributes={"values": [1, 2]})
+    io = Feature("IO", groups=[Group(GroupKind.OPTIONAL, [n])])
+    root = Feature(
+        "FIOFeature",
+        groups=[
+            Group(GroupKind.ALTERNATIVE, [Feature("NIO"), io]),
+            Group(GroupKind.MANDATORY, [Feature("Base")]),
+            Group(GroupKind.OPTIONAL, [Feature("Log")]),
+        ],
+    )
+    model = FeatureModel(root, [Constraint(Logic("=>", Ref("Log"), Ref("N")), "Log => N")])
+    model.link_parents()
+    return model
+
+
+def test_violations_quote_tree_relations_and_constraints() -> None:
+    reasoner = Reasoner(_feature_model())
+    config = {"FIOFeature": True, "NIO": True, "IO": True, "N": None, "Base": False, "Log": True}
+    assert reasoner.violations(config) == [
+        "alternative group under FIOFeature: exactly one of NIO, IO",
+        "Base is a mandatory child of FIOFeature",
+        "Log => N",
+    ]
+    config = {"FIOFeature": True, "NIO": True, "IO": False, "N": 2, "Base": True, "Log": False}
+    assert reasoner.violations(config) == ["N is a child of IO"]
+    config["N"], config["IO"], config["NIO"] = 3, True, False
+    assert reasoner.violations(config) == ["N takes one value of its domain when selected"]
+    with pytest.raises(PimpError, match="lacks 1 feature"):
+        reasoner.violations({k: v for k, v in config.items() if k != "Log"})
+
+
+def test_core_dead_and_conflicts() -> None:
+    model = _feature_model()
+    model.constraints.append(Constraint(Not(Ref("NIO")), "!NIO"))
+    reasoner = Reasoner(model)
+    assert reasoner.core_features() == ["FIOFeature", "IO", "Base"]
+    assert reasoner.dead_features() == ["NIO"]
+    assert reasoner.count() == 3 + 2
+    assert reasoner.conflict() == []
+    model.constraints.append(Constraint(Not(Ref("IO")), "!IO"))
+    void = Reasoner(model)
+    assert not void.is_satisfiable()
+    assert void.count() == 0
+    assert void.core_features() == [] and void.dead_features() == []
+    conflict = void.conflict()
+    assert "!IO" in conflict and "!NIO" in conflict and "Log => N" not in conflict
+
+
+def test_seeded_completion_is_reproducible_and_varied() -> None:
+    reasoner = Reasoner(_feature_model())
+    first = [reasoner.complete({}, seed=s) for s in range(20)]
+    again = [reasoner.complete({}, seed=s) for s in range(20)]
+    assert first == again
+    assert len({tuple(sorted(c.items())) for c in first}) > 3
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("toybox.uvl", 2_043), ("toybox.xml", 2_043), ("berkeleydb.uvl", 4_080_389_785)],
+)
+def test_shared_models_count_as_published(name: str, count: int) -> None:
+    reasoner = Reasoner(load_model(SHARED / name))
+    assert reasoner.count() == count
+    completed = reasoner.complete({}, seed=7)
+    assert completed is not None and reasoner.is_valid(completed)
