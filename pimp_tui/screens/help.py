@@ -34,9 +34,15 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = f"Help · {self._title}"
             scroll.border_subtitle = "esc closes"
-            yield Static(Text.from_markup(self._text.strip()))
+            yield Static(Text.from_markup(reflow(self._text)))
             yield Static("")
             yield Static(table)
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(result)
+
+
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph, so the text wraps to the dialog's width."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(paragraphs)

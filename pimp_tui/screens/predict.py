@@ -1,19 +1,340 @@
-"""Predictor explorer pane."""
+"""Predictor explorer: train a learner on the measured runs, read its cross-validated scores,
+learning curve, importances and interactions, see the energy/accuracy Pareto front, and ask
+what-if questions (predicted metrics with uncertainty, or a recommendation under constraints)."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from typing import Any
 
-from pimp_tui.screens.base import PaneScreen
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent, TabPane
+
+from pimp_tui.screens.base import PaneScreen, background
+from pimp_tui.widgets.plot import bar, line_chart, scatter
+
+TABS = ("curve", "importance", "interactions", "pareto", "query")
 
 
 class PredictScreen(PaneScreen):
     PANE = "predict"
     TITLE = "Predict"
-    HELP = "Predictor explorer."
-    BINDINGS = []
+    HELP = """
+[b]Predictor explorer[/b] — learn what a configuration will cost from the measured runs.
+
+Choose the target metric and the learner on the top line, then train (t): the scores are
+cross-validated (R², MAPE), the learning curve shows how the score grows with the number of
+runs, importance bars rank the features, interactions list the strongest pairs.
+The Pareto view plots the measured configurations, energy against accuracy, with the
+non-dominated ones joined.
+
+Query (q): write feature values, e.g. [i]do_sample temperature=0.7 num_beams=1[/i] (a name
+alone selects a feature, [i]!name[/i] deselects it; others are completed to a valid
+configuration), and read the predicted metrics with their uncertainty (± one standard
+deviation across the ensemble). Recommend (ctrl+r in the query field, or R): write
+constraints such as [i]accuracy >= 0.5[/i] and get the configuration predicted to use the
+least energy under them.
+Views: l curve · i importance · x interactions · f Pareto front · q query.
+"""
+    BINDINGS = [
+        Binding("t", "train", "Train", tooltip="Train the learner on the target (background)"),
+        Binding("q", "view('query')", "Query", tooltip="Ask the predictors a question"),
+        Binding(
+            "R",
+            "recommend",
+            "Recommend",
+            show=False,
+            tooltip="Recommend a configuration under the constraints",
+        ),  # fmt: skip
+        Binding("l", "view('curve')", "Learning curve", show=False),
+        Binding("i", "view('importance')", "Importance", show=False),
+        Binding("x", "view('interactions')", "Interactions", show=False),
+        Binding("f", "view('pareto')", "Pareto", tooltip="Energy vs accuracy Pareto front"),
+        Binding("escape", "leave_input", "Leave field", show=False),
+    ]
+    DEFAULT_CSS = """
+    PredictScreen #predict-form { height: 1; padding: 0 1; }
+    PredictScreen #predict-form Label { padding: 0 1 0 0; }
+    PredictScreen #target { width: 26; margin: 0 2 0 0; }
+    PredictScreen #learner { width: 24; margin: 0 2 0 0; }
+    PredictScreen #scores { height: 2; padding: 0 1; }
+    PredictScreen TabbedContent { height: 1fr; }
+    PredictScreen TabPane { padding: 0 1; }
+    PredictScreen .view { height: 1fr; }
+    PredictScreen #query-input, PredictScreen #recommend-input { margin: 0 0 0 0; }
+    PredictScreen #query-result { height: 1fr; }
+    """
+
+    class Trained(Message):
+        def __init__(self, report: Any) -> None:
+            super().__init__()
+            self.report = report
+
+    class Options(Message):
+        def __init__(self, targets: list[tuple[str, str]], learners: list[str]) -> None:
+            super().__init__()
+            self.targets, self.learners = targets, learners
+
+    class Answer(Message):
+        def __init__(self, renderable: Any) -> None:
+            super().__init__()
+            self.renderable = renderable
+
+    class ParetoData(Message):
+        def __init__(self, data: Any) -> None:
+            super().__init__()
+            self.data = data
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reports: dict[str, Any] = {}
+        """Trained predictors by target (queries answer for every trained target)."""
+        self._report: Any = None
+        self._pareto: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.pane_title(), classes="pane-title")
-        yield Footer()
+        yield Static(self.pane_title("predictors learnt from the measured runs"),
+                     classes="pane-title")  # fmt: skip
+        with Horizontal(id="predict-form"):
+            yield Label("target")
+            yield Select([("energy_j", "energy_j")], value="energy_j", allow_blank=False,
+                         compact=True, id="target")  # fmt: skip
+            yield Label("learner")
+            yield Select([("random-forest", "random-forest")], value="random-forest",
+                         allow_blank=False, compact=True, id="learner")  # fmt: skip
+        yield Static(Text("no predictor yet: t trains one on the measured runs", "dim"),
+                     id="scores")  # fmt: skip
+        with TabbedContent(initial="curve"):
+            with TabPane("Curve", id="curve"):
+                yield Static("", id="curve-view", classes="view")
+            with TabPane("Importance", id="importance"):
+                with VerticalScroll(classes="view"):
+                    yield Static("", id="importance-view")
+            with TabPane("Interactions", id="interactions"):
+                with VerticalScroll(classes="view"):
+                    yield Static("", id="interactions-view")
+            with TabPane("Pareto", id="pareto"):
+                yield Static("", id="pareto-view", classes="view")
+            with TabPane("Query", id="query"):
+                with Vertical():
+                    yield Input(placeholder="feature values: do_sample temperature=0.7 …",
+                                id="query-input")  # fmt: skip
+                    yield Input(placeholder="recommend under: accuracy >= 0.5 …",
+                                id="recommend-input")  # fmt: skip
+                    with VerticalScroll(id="query-result"):
+                        yield Static("", id="query-view")
+        yield Footer(compact=True)
+
+    def sync(self) -> None:
+        self.load_options()
+        self.load_pareto()
+
+    # --- options and data -------------------------------------------------------------------
+
+    @background("predict-options")
+    def load_options(self) -> None:
+        from pimp_tui.services.predict import learner_names, target_choices
+
+        self.post_message(self.Options(target_choices(self.pimp.db_path), learner_names()))
+
+    def on_predict_screen_options(self, message: Options) -> None:
+        target = self.query_one("#target", Select)
+        learner = self.query_one("#learner", Select)
+        if message.targets:
+            keep = target.value
+            target.set_options([(label, key) for key, label in message.targets])
+            keys = [k for k, _ in message.targets]
+            target.value = keep if keep in keys else keys[0]
+        if message.learners:
+            keep = learner.value
+            learner.set_options([(name, name) for name in message.learners])
+            learner.value = keep if keep in message.learners else message.learners[0]
+        if not message.targets and self._report is None:
+            self.query_one("#scores", Static).update(
+                Text("no measured runs yet: measure a sample in Monitor (3) first", "yellow")
+            )
+
+    @background("pareto")
+    def load_pareto(self) -> None:
+        from pimp_tui.services.predict import measured_pareto
+
+        self.post_message(self.ParetoData(measured_pareto(self.pimp.db_path)))
+
+    def on_predict_screen_pareto_data(self, message: ParetoData) -> None:
+        self._pareto = message.data
+        self._draw_pareto()
+
+    def on_resize(self) -> None:
+        self._draw_all()
+
+    # --- training ---------------------------------------------------------------------------
+
+    def action_train(self) -> None:
+        target = self.query_one("#target", Select).value
+        learner = self.query_one("#learner", Select).value
+        if target is Select.BLANK or learner is Select.BLANK:
+            self.notify("no target to train on yet", severity="warning")
+            return
+        self.query_one("#scores", Static).update(
+            Text(f"training {learner} on {target} (cross-validating)…", "dim")
+        )
+        self.train(str(target), str(learner))
+
+    @background("train")
+    def train(self, target: str, learner: str) -> None:
+        from pimp_tui.services.predict import train_report
+
+        self.post_message(self.Trained(train_report(self.pimp.db_path, target, learner)))
+
+    def on_predict_screen_trained(self, message: Trained) -> None:
+        report = message.report
+        self.reports[report.target] = report
+        self._report = report
+        self._draw_all()
+        self.notify(f"{report.learner} on {report.target}: {report.headline}", timeout=4)
+
+    def _draw_all(self) -> None:
+        report = self._report
+        if report is not None:
+            self.query_one("#scores", Static).update(_scores_text(report, self.reports))
+            self._draw_curve()
+            self.query_one("#importance-view", Static).update(self._importance_table(report))
+            self.query_one("#interactions-view", Static).update(_interactions_table(report))
+        self._draw_pareto()
+
+    def _view_size(self, widget_id: str) -> tuple[int, int]:
+        view = self.query_one(widget_id)
+        width = view.size.width or (self.size.width - 4)
+        height = view.size.height or max(self.size.height - 9, 4)
+        return max(width, 20), max(height, 4)
+
+    def _draw_curve(self) -> None:
+        report = self._report
+        if report is None or not report.curve:
+            return
+        width, height = self._view_size("#curve-view")
+        sizes = [n for n, _ in report.curve]
+        scores = [s for _, s in report.curve]
+        rows = line_chart([scores], width, height - 2, y_range=(min(min(scores), 0.0), 1.0))
+        caption = Text(
+            f"{report.curve_metric} vs training runs: {sizes[0]} … {sizes[-1]} "
+            f"(last {scores[-1]:.3f})",
+            style="dim",
+        )
+        self.query_one("#curve-view", Static).update(Group(*rows, caption))
+
+    def _importance_table(self, report: Any) -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True, max_width=24)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right")
+        top = report.importance[:30]
+        biggest = max((v for _, v in top), default=0.0)
+        width = max(self.size.width - 40, 10)
+        for name, value in top:
+            table.add_row(name, Text(bar(value, biggest, width), style="green"), f"{value:.3f}")
+        return table
+
+    def _draw_pareto(self) -> None:
+        data = self._pareto
+        view = self.query_one("#pareto-view", Static)
+        if data is None or not data.points:
+            view.update(Text("no measured configurations with both energy and accuracy yet", "dim"))
+            return
+        width, height = self._view_size("#pareto-view")
+        rows, x_range, _ = scatter(data.points, width, height - 3, highlight=data.front)
+        caption = Text(
+            f"x: {data.x_label} {x_range[0]:.3g} … {x_range[1]:.3g}   y: {data.y_label}   "
+            f"· {len(data.points)} configurations, ● {len(data.front)} on the front",
+            style="dim",
+        )
+        best = Text("front: " + "  ".join(data.front_labels[:4]), style="yellow")
+        view.update(Group(*rows, caption, best))
+
+    # --- views and queries --------------------------------------------------------------------
+
+    def action_view(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "query":
+            self.query_one("#query-input", Input).focus()
+
+    def action_leave_input(self) -> None:
+        self.query_one(TabbedContent).query_one("Tabs").focus()
+
+    def action_recommend(self) -> None:
+        self.action_view("query")
+        self.query_one("#recommend-input", Input).focus()
+
+    @on(Input.Submitted, "#query-input")
+    def _query(self, event: Input.Submitted) -> None:
+        if not self.reports:
+            self.notify("train a predictor first (t)", severity="warning")
+            return
+        self.ask(event.value, dict(self.reports))
+
+    @on(Input.Submitted, "#recommend-input")
+    def _recommend(self, event: Input.Submitted) -> None:
+        if not self.reports:
+            self.notify("train a predictor first (t)", severity="warning")
+            return
+        self.advise(event.value, dict(self.reports))
+
+    @background("query")
+    def ask(self, text: str, reports: dict[str, Any]) -> None:
+        from pimp_tui.services.predict import predict_partial
+
+        self.post_message(self.Answer(_prediction_table(predict_partial(reports, text))))
+
+    @background("query")
+    def advise(self, text: str, reports: dict[str, Any]) -> None:
+        from pimp_tui.services.predict import recommend_under
+
+        self.post_message(self.Answer(_recommendation(recommend_under(reports, text))))
+
+    def on_predict_screen_answer(self, message: Answer) -> None:
+        self.query_one("#query-view", Static).update(message.renderable)
+
+
+def _scores_text(report: Any, reports: dict[str, Any]) -> Text:
+    text = Text()
+    text.append(f"{report.target}", style="bold")
+    text.append(f" · {report.learner} · {report.n} runs · {report.folds}-fold CV: ")
+    text.append(report.headline, style="bold green")
+    others = [t for t in reports if t != report.target]
+    if others:
+        text.append("\nalso trained: " + ", ".join(others), style="dim")
+    return text
+
+
+def _interactions_table(report: Any) -> Table | Text:
+    if not report.interactions:
+        return Text("no pairwise interactions found", style="dim")
+    table = Table("feature", "with", "strength", box=None, padding=(0, 1), header_style="bold")
+    for a, b, value in report.interactions[:20]:
+        table.add_row(a, b, f"{value:.3f}")
+    return table
+
+
+def _prediction_table(answer: Any) -> Group:
+    table = Table("metric", "predicted", "±", "learner", box=None, padding=(0, 1),
+                  header_style="bold")  # fmt: skip
+    for metric, mean, std, learner in answer.rows:
+        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.2g}", learner)
+    config = Text("configuration: " + answer.config_text, style="dim")
+    return Group(table, config)
+
+
+def _recommendation(answer: Any) -> Group | Text:
+    if not answer.rows:
+        return Text(answer.message or "no configuration satisfies the constraints", "yellow")
+    table = Table("metric", "predicted", "±", box=None, padding=(0, 1), header_style="bold")
+    for metric, mean, std in answer.rows:
+        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.2g}")
+    head = Text(answer.message or "recommended", style="bold green")
+    return Group(head, Text(answer.config_text), table)
