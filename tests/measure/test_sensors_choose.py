@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pynvml as real_pynvml
 import pytest
 
@@ -92,3 +95,12 @@ def test_unknown_sensor_name(rapl_root):
 def test_gpu_choice_with_a_cpu_sensor_is_refused(rapl_root):
     with pytest.raises(PimpError, match="nvml sensor only"):
         choose_sensor("estimate", devices=[0])
+
+
+def test_importing_the_sensors_loads_no_hardware_library():
+    code = (
+        "import sys, pimp_tui.measure.sensors\n"
+        "print(sorted(m for m in ('pynvml', 'torch', 'textual') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
