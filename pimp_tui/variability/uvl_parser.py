@@ -65,7 +65,10 @@ class _Parser:
         self.features: dict[str, Feature] = {}
         self.constraints: list[Constraint] = []
         self.refs: list[tuple[str, list[Token]]] = []
-        """References to check once every feature is known: ('ref'|'attr'|'scope', parts)."""
+        """References to check once every feature is known: ('ref'|'value'|'attr'|'scope',
+        parts); 'value' is the feature a `sum(F)` adds up."""
+        self.deferred: list[int] = []
+        """Where the constraint attributes start, read after the tree."""
 
     # -- token helpers ---------------------------------------------------------------------
 
@@ -141,6 +144,7 @@ class _Parser:
         if not self.at_word("features"):
             raise self.expected("the 'features' section")
         root = self.features_section()
+        self.deferred_constraints()
         if self.at_word("constraints"):
             self.next()
             self.end_of_line()
@@ -189,6 +193,7 @@ class _Parser:
         self.next()
         root = self.feature()
         if not self.at("DEDENT"):
+            self.misplaced_group()
             raise self.error(self.peek(), "a feature model has exactly one root feature")
         self.next()
         return root
@@ -196,6 +201,7 @@ class _Parser:
     # -- the feature tree ------------------------------------------------------------------
 
     def feature(self) -> Feature:
+        self.misplaced_group()
         ftype = FeatureType.BOOLEAN
         if self.peek().kind == "NAME" and self.peek().value in TYPE_KEYWORDS:
             ftype = TYPE_KEYWORDS[self.next().value]
@@ -213,6 +219,16 @@ class _Parser:
         self.end_of_line()
         self.block(lambda: feature.groups.append(self.group()))
         return feature
+
+    def misplaced_group(self) -> None:
+        """A group keyword where a feature belongs is almost always an indentation slip."""
+        tok = self.peek()
+        if tok.kind == "NAME" and tok.value in GROUP_KEYWORDS or self.at_op("["):
+            raise self.error(
+                tok,
+                f"wrong indentation: group '{tok.value}' must be indented under its feature"
+                + (" (quote it to use it as a name)" if tok.kind == "NAME" else ""),
+            )
 
     def group(self) -> Group:
         tok = self.peek()
@@ -263,12 +279,12 @@ class _Parser:
             raise self.expected("an attribute name")
         self.next()
         if feature is not None and key.kind == "NAME" and key.value == "constraint":
-            self.constraint()
+            self.skip_constraint()
             return
         if feature is not None and key.kind == "NAME" and key.value == "constraints":
             self.expect_op("[")
             while not self.at_op("]"):
-                self.constraint()
+                self.skip_constraint()
                 if not self.at_op("]"):
                     self.expect_op(",")
             self.next()
@@ -315,6 +331,21 @@ class _Parser:
         return -value if negative else value
 
     # -- constraints -----------------------------------------------------------------------
+
+    def skip_constraint(self) -> None:
+        """Check a constraint attribute's syntax now, read it once the whole tree is known
+        (which names are features and which are attributes decides what `sum(X)` means)."""
+        start, refs = self.i, len(self.refs)
+        self.boolean(self.logic, "a constraint")
+        del self.refs[refs:]
+        self.deferred.append(start)
+
+    def deferred_constraints(self) -> None:
+        resume = self.i
+        for start in self.deferred:
+            self.i = start
+            self.constraint()
+        self.i = resume
 
     def constraint_line(self) -> None:
         self.constraint()
@@ -435,11 +466,11 @@ class _Parser:
             first = self.reference_parts("an attribute or feature name")
             if self.at_op(","):
                 self.next()
-                attribute = self.reference_parts("an attribute name")
-                if len(first) > 1 or len(attribute) > 1:
-                    raise self.error(first[0], f"{function}(feature, attribute) takes plain names")
-                self.refs += [("scope", first), ("attr", attribute)]
-                result = Aggregate(function, (), attribute[0].value, first[0].value)
+                second = self.reference_parts("an attribute or feature name")
+                result = self.scoped_aggregate(function, first, second)
+            elif len(first) == 1 and not self.is_attribute(first[0].value):
+                self.refs.append(("value", first))
+                result = Aggregate(function, (Ref(first[0].value),))
             elif len(first) > 1:
                 self.refs.append(("ref", first))
                 ref = Ref(first[0].value, ".".join(p.value for p in first[1:]))
@@ -450,6 +481,21 @@ class _Parser:
         self.expect_op(")")
         return result
 
+    def scoped_aggregate(self, function: str, first: list[Token], second: list[Token]) -> Aggregate:
+        """`sum(attribute, feature)` (UVL's order); the older `sum(feature, attribute)` is
+        recognised when only that reading names an attribute and a feature."""
+        if len(first) > 1 or len(second) > 1:
+            raise self.error(first[0], f"{function}(attribute, feature) takes plain names")
+        attribute, scope = first, second
+        if not self.is_attribute(first[0].value) and first[0].value in self.features:
+            if self.is_attribute(second[0].value):
+                attribute, scope = second, first
+        self.refs += [("attr", attribute), ("scope", scope)]
+        return Aggregate(function, (), attribute[0].value, scope[0].value)
+
+    def is_attribute(self, name: str) -> bool:
+        return any(name in f.attributes for f in self.features.values())
+
     def check_references(self) -> None:
         attribute_names = {k for f in self.features.values() for k in f.attributes}
         for kind, parts in self.refs:
@@ -459,6 +505,8 @@ class _Parser:
                     raise self.error(head, f"no feature has an attribute '{head.value}'")
                 continue
             feature = self.features.get(head.value)
+            if feature is None and kind == "value":
+                raise self.error(head, f"no attribute or feature named '{head.value}'")
             if feature is None:
                 raise self.error(head, f"unknown feature '{head.value}'")
             scope: object = feature.attributes

@@ -130,7 +130,7 @@ def expression(e: Expr) -> str:
         if e.args:
             args = ", ".join(expression(a) for a in e.args)
         elif e.scope is not None:
-            args = f"{quote(e.scope)}, {quote(e.attribute or '')}"
+            args = f"{quote(e.attribute or '')}, {quote(e.scope)}"
         else:
             args = quote(e.attribute or "")
         return f"{e.function}({args})"

@@ -31,7 +31,12 @@ def _error(text: str) -> ModelSyntaxError:
         (TREE + "constraints\n    B\n      C\n", 8, 7, "wrong indentation"),
         # names
         (TREE + "            B\n", 6, 13, "duplicate feature name 'B' (first at line 4)"),
-        ("features\n    A\n        optional\n            or\n", 4, 13, "'or' is a keyword"),
+        (
+            "features\n    A\n        optional\n            or\n",
+            4,
+            13,
+            "group 'or' must be indented under its feature (quote it",
+        ),
         ("features\n    A\n        optional\n            7up\n", 4, 13, "illegal name '7up'"),
         ('features\n    ""\n', 2, 5, "empty quoted name"),
         ('features\n    "A\n', 2, 5, "unterminated quoted name"),
@@ -45,8 +50,11 @@ def _error(text: str) -> ModelSyntaxError:
         ),
         (TREE + "constraints\n    C.Price > 2\n", 7, 7, "unknown attribute 'Price' of feature 'C'"),
         (TREE + "constraints\n    B & X\n", 7, 9, "unknown feature 'X'"),
-        (TREE + "constraints\n    sum(Cost) > 2\n", 7, 9, "no feature has an attribute 'Cost'"),
-        (TREE + "constraints\n    sum(Z, Price) > 2\n", 7, 9, "unknown feature 'Z'"),
+        (TREE + "constraints\n    sum(Cost) > 2\n", 7, 9, "no attribute or feature named 'Cost'"),
+        (TREE + "constraints\n    sum(Price, Z) > 2\n", 7, 16, "unknown feature 'Z'"),
+        (TREE + "constraints\n    avg(Cost, A) > 2\n", 7, 9, "no feature has an attribute 'Cost'"),
+        ("features\n    A\n    mandatory\n        B\n", 3, 5, "group 'mandatory' must be indented"),
+        ("features\n    A\n        optional\n        B\n", 4, 9, "expected a group"),
         ("features\n    A {constraint B}\n", 2, 19, "unknown feature 'B'"),
         # syntax
         (TREE + "constraints\n    B & | C\n", 7, 9, "found '|'"),

@@ -218,3 +218,33 @@ def test_include_levels_are_kept_verbatim() -> None:
         "Arithmetic.feature-cardinality",
         "Type.string-constraints",
     ]
+
+
+AGGREGATES = (
+    "features\n    A {Price 2}\n        optional\n            B {Price 2}\n"
+    "            Integer n {values [1, 2]}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "expr"),
+    [
+        ("sum(Price)", Aggregate("sum", (), "Price")),
+        ("sum(Price, B)", Aggregate("sum", (), "Price", "B")),
+        ("avg(B, Price)", Aggregate("avg", (), "Price", "B")),
+        ("sum(B.Price)", Aggregate("sum", (Ref("B", "Price"),))),
+        ("sum(n)", Aggregate("sum", (Ref("n"),))),
+        ("floor(B.Price / 3)", Aggregate("floor", (Arith("/", Ref("B", "Price"), Const(3)),))),
+    ],
+)
+def test_aggregate_arguments(written: str, expr: Aggregate) -> None:
+    """UVL writes sum(attribute, feature); the older sum(feature, attribute) is read too."""
+    model = parse_uvl(f"{AGGREGATES}constraints\n    {written} > 1\n")
+    assert model.constraints[0].expr == Compare(">", expr, Const(1))
+
+
+def test_constraint_attributes_are_read_once_the_tree_is_known() -> None:
+    model = parse_uvl(
+        "features\n    A {constraint sum(Cost, C) < 3}\n        optional\n            C {Cost 1}\n"
+    )
+    assert model.constraints[0].expr.left == Aggregate("sum", (), "Cost", "C")
