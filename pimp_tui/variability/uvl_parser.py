@@ -482,16 +482,18 @@ class _Parser:
         return result
 
     def scoped_aggregate(self, function: str, first: list[Token], second: list[Token]) -> Aggregate:
-        """`sum(attribute, feature)` (UVL's order); the older `sum(feature, attribute)` is
-        recognised when only that reading names an attribute and a feature."""
+        """`sum(attribute, feature)` as UVL writes it. Also read: the older
+        `sum(feature, attribute)`, and `sum(F, G)` over two typed features' values."""
         if len(first) > 1 or len(second) > 1:
             raise self.error(first[0], f"{function}(attribute, feature) takes plain names")
-        attribute, scope = first, second
-        if not self.is_attribute(first[0].value) and first[0].value in self.features:
-            if self.is_attribute(second[0].value):
-                attribute, scope = second, first
-        self.refs += [("attr", attribute), ("scope", scope)]
-        return Aggregate(function, (), attribute[0].value, scope[0].value)
+        a, b = first[0].value, second[0].value
+        if not self.is_attribute(a) and a in self.features:
+            if not self.is_attribute(b):
+                self.refs += [("value", first), ("value", second)]
+                return Aggregate(function, (Ref(a), Ref(b)))
+            first, second = second, first
+        self.refs += [("attr", first), ("scope", second)]
+        return Aggregate(function, (), first[0].value, second[0].value)
 
     def is_attribute(self, name: str) -> bool:
         return any(name in f.attributes for f in self.features.values())

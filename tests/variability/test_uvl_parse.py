@@ -222,7 +222,7 @@ def test_include_levels_are_kept_verbatim() -> None:
 
 AGGREGATES = (
     "features\n    A {Price 2}\n        optional\n            B {Price 2}\n"
-    "            Integer n {values [1, 2]}\n"
+    "            Integer n {values [1, 2]}\n            Integer m {values [3]}\n"
 )
 
 
@@ -234,11 +234,13 @@ AGGREGATES = (
         ("avg(B, Price)", Aggregate("avg", (), "Price", "B")),
         ("sum(B.Price)", Aggregate("sum", (Ref("B", "Price"),))),
         ("sum(n)", Aggregate("sum", (Ref("n"),))),
+        ("avg(n, m)", Aggregate("avg", (Ref("n"), Ref("m")))),
         ("floor(B.Price / 3)", Aggregate("floor", (Arith("/", Ref("B", "Price"), Const(3)),))),
     ],
 )
 def test_aggregate_arguments(written: str, expr: Aggregate) -> None:
-    """UVL writes sum(attribute, feature); the older sum(feature, attribute) is read too."""
+    """UVL writes sum(attribute, feature); the older sum(feature, attribute) is read too, and
+    sum/avg over typed features' values."""
     model = parse_uvl(f"{AGGREGATES}constraints\n    {written} > 1\n")
     assert model.constraints[0].expr == Compare(">", expr, Const(1))
 
