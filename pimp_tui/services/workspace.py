@@ -11,10 +11,10 @@ from pimp_tui.variability.model import FeatureModel
 def open_default_model(db_path: str | Path) -> tuple[FeatureModel, int, str] | None:
     """Seed an empty store with the shipped generation-settings model, then return the most
     recently stored model (what the editor opens on)."""
-    from pimp_tui.store.samples import load_model_by_id
-
     db = open_db(db_path)
     try:
+        from pimp_tui.store.samples import load_model_by_id
+
         if db["feature_models"].count == 0:
             seed_store(db)
         row = next(db.query("SELECT id, name FROM feature_models ORDER BY id DESC LIMIT 1"), None)
