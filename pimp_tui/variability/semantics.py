@@ -11,8 +11,9 @@ Semantics of expressions over a configuration (a dict feature -> bool / value / 
   and `F.attr` for the attribute's value. A deselected feature is 0, and so is the attribute of
   a deselected feature: it contributes nothing to sums.
 - `sum(attr)` / `avg(attr)` range over the features that define `attr` (all features, or the
-  subtree of `Feature` in `sum(Feature.attr)`); `avg` divides by the number of those selected
-  (0 when none is). `len(F)` is the length of a string value; `floor`/`ceil` round.
+  subtree of `Feature` in `sum(attr, Feature)` / `sum(Feature.attr)`); `avg` divides by the
+  number of those selected (0 when none is). `sum(x)` of a numeric feature is its value.
+  `len(F)` is the length of a string value; `floor`/`ceil` round.
 - Arithmetic is exact (fractions, so `0.1 + 0.2 == 0.3` holds). A comparison whose sides cannot
   be computed (division by zero) or compared (a string against a number) is false, except `!=`
   between a string and a number, which is true.
@@ -197,6 +198,14 @@ class Evaluator:
 
     def _aggregate(self, expr: Aggregate, config: Mapping[str, Value | None]) -> Number:
         function = expr.function.lower()
+        if function in ("sum", "avg") and not _over_attribute(expr):
+            if not expr.args:
+                raise UnsupportedConstruct(f"{function}() of nothing")
+            values = [self.number(arg, config) for arg in expr.args]
+            if any(isinstance(v, str) for v in values):
+                raise UnsupportedConstruct(f"{function}() of a string")
+            total = sum(values, Fraction(0))
+            return total if function == "sum" else total / len(values)
         if function in ("sum", "avg"):
             attribute = _aggregate_attribute(expr)
             total, selected = Fraction(0), 0
@@ -258,7 +267,7 @@ class Evaluator:
                 visit(e.left, True)
                 visit(e.right, True)
             elif isinstance(e, Aggregate):
-                if e.function.lower() in ("sum", "avg"):
+                if e.function.lower() in ("sum", "avg") and _over_attribute(e):
                     for f in self.aggregate_features(e):
                         found.setdefault(f.name, False)
                 else:
@@ -269,13 +278,22 @@ class Evaluator:
         return found
 
 
+def _over_attribute(expr: Aggregate) -> bool:
+    """`sum(attr)`, `sum(attr, F)` or `sum(F.attr)`: a sum over the features defining attr
+    (otherwise `sum(x)` adds up its arguments, such as a numeric feature's value)."""
+    if expr.attribute is not None:
+        return True
+    return (
+        len(expr.args) == 1 and isinstance(expr.args[0], Ref) and expr.args[0].attribute is not None
+    )
+
+
 def _aggregate_attribute(expr: Aggregate) -> str:
     if expr.attribute is not None:
         return expr.attribute
-    if len(expr.args) == 1 and isinstance(expr.args[0], Ref):
-        ref = expr.args[0]
-        return ref.attribute if ref.attribute is not None else ref.feature
-    raise UnsupportedConstruct(f"{expr.function}() without an attribute")
+    ref = expr.args[0]
+    assert isinstance(ref, Ref) and ref.attribute is not None
+    return ref.attribute
 
 
 def _subtree(feature: Feature) -> Iterator[Feature]:

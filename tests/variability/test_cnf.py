@@ -138,3 +138,28 @@ def test_too_many_combinations_is_unsupported() -> None:
     model.constraints = [Constraint(triple, "X0 < X0 + X1 + X2")]
     with pytest.raises(UnsupportedConstruct, match="X0 < X0 \\+ X1 \\+ X2"):
         encode(model)
+
+
+def test_aggregates_as_written_in_uvl() -> None:
+    from pimp_tui.variability.io import parse_uvl
+
+    model = parse_uvl(
+        "features\n"
+        "    A {Price 1}\n"
+        "        optional\n"
+        "            B {Price 2}\n"
+        "                optional\n"
+        "                    Integer N {values [1, 2]}\n"
+        "                    C {Price 3}\n"
+        "            String S {values ['ab', 'abc']}\n"
+        "constraints\n"
+        "    sum(Price, B) > 2\n"
+        "    sum(N) > 1\n"
+        "    len(S) == 3 | !S\n"
+        "    floor(avg(Price) * 2) >= 4\n"
+    )
+    encoding = encode(model)
+    with Solver(bootstrap_with=encoding.clauses) as solver:
+        configs = [encoding.decode(m) for m in solver.enum_models()]
+    base = {"A": True, "B": True, "N": 2, "C": True}
+    assert sorted(configs, key=str) == sorted([{**base, "S": None}, {**base, "S": "abc"}], key=str)
