@@ -128,17 +128,22 @@ class PimpApp(App[None]):
 
     @background("workspace")
     def open_workspace(self) -> None:
-        """Seed the store on first run, then load its first model into the editor."""
+        """Seed the store on first run, then load its newest model into the editor."""
         from pimp_tui.services.workspace import open_default_model
 
+        self.workspace.extra["loading"] = True
         try:
             loaded = open_default_model(self.db_path)
         except Exception as exc:  # noqa: BLE001 - shown, never fatal
             self.call_from_thread(self.notify, str(exc), title="Store", severity="error")
-            return
+            loaded = None
+        finally:
+            self.workspace.extra["loading"] = False
         if loaded is not None:
             model, model_id, name = loaded
             self.call_from_thread(self.set_model, model, model_id=model_id, name=name)
+        else:
+            self.call_from_thread(self.sync_panes)
 
     # --- shared state ---------------------------------------------------------------------
 

@@ -121,6 +121,10 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
     def sync(self) -> None:
         ws = self.pimp.workspace
+        if ws.model is None and not ws.extra.get("loading", True):
+            self.query_one("#analysis", Static).update(
+                Text("no model: o opens a .uvl or .xml file, l a model from the store", "yellow")
+            )
         if ws.model is None or ws.revision == self._shown_revision:
             return
         self._shown_revision = ws.revision
