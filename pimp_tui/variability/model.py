@@ -90,7 +90,14 @@ class Arith:
 
 @dataclass(frozen=True)
 class Aggregate:
-    """`sum(attr)`, `avg(attr)`, `sum(Feature.attr)`, `len(F)`, `floor(x)`, `ceil(x)`."""
+    """An aggregate function, as written:
+
+    - `sum(attr)` / `avg(attr)`: `attribute` over all features that have it (no args);
+    - `sum(attr, F)`: the same within F's subtree (`scope` F);
+    - `sum(F.attr)`: args `(Ref(F, attr),)`;
+    - `sum(F)`, `avg(F, G)`: the values of typed features, args `(Ref(F), ...)`;
+    - `len(F)`: args `(Ref(F),)`; `floor(x)`, `ceil(x)`: args `(x,)`.
+    """
 
     function: str
     args: tuple[Expr, ...]

@@ -142,8 +142,16 @@ def _terms(features: list[Feature]) -> st.SearchStrategy[Expr]:
                 st.none() | st.sampled_from([f.name for f in features]),
             )
         )
+        leaves.append(st.sampled_from([Aggregate("sum", (Ref(f, a),)) for f, a in attrs]))
     if strings:
         leaves.append(st.sampled_from([Aggregate("len", (Ref(f.name),)) for f in strings]))
+    # sum(F) and avg(F, G) add up typed features' values; a name that is also an attribute
+    # would read as sum(attribute), so those are left out.
+    values = [Ref(f.name) for f in numeric if f.name not in {a for _, a in attrs}]
+    if values:
+        refs = st.sampled_from(values)
+        leaves.append(st.builds(lambda r: Aggregate("sum", (r,)), refs))
+        leaves.append(st.builds(lambda r, q: Aggregate("avg", (r, q)), refs, refs))
     return st.recursive(
         st.one_of(leaves),
         lambda inner: st.one_of(
