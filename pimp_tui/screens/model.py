@@ -151,7 +151,8 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         if keep is not None and model.constraints:
             constraints.highlighted = min(keep, len(model.constraints) - 1)
         constraints.border_title = f"Constraints ({len(model.constraints)})"
-        where = ws.path or (f"store #{ws.model_id}" if ws.model_id else "not saved")
+        where = Path(ws.path).name if ws.path else None
+        where = where or (f"store #{ws.model_id}" if ws.model_id else "not saved")
         dirty = " [modified]" if ws.extra.get("dirty") else ""
         title = f"{ws.model_name or model.root.name} · {where}{dirty}"
         self.query_one("#model-title", Static).update(self.pane_title(title))

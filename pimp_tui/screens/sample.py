@@ -5,6 +5,7 @@ store, export CSV."""
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,14 @@ from pimp_tui.variability.model import FeatureModel
 from pimp_tui.widgets.rows_table import RowsTable
 
 ALGORITHMS = [
-    ("twise", "t-wise (covering array)"),
+    ("twise", "t-wise"),
     ("uniform", "uniform random"),
     ("distance", "distance-based"),
-    ("diversified-distance", "diversified distance"),
-    ("all", "all valid configurations"),
+    ("diversified-distance", "diversified dist."),
+    ("all", "all valid"),
 ]
+
+PROGRESS_EVERY_S = 0.2
 
 
 class Cancelled(Exception):
@@ -64,8 +67,8 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
     DEFAULT_CSS = """
     SampleScreen #sample-form { height: 1; padding: 0 1; }
     SampleScreen #sample-form Label { padding: 0 1 0 0; }
-    SampleScreen #sample-form Input { width: 8; margin: 0 2 0 0; }
-    SampleScreen #algorithm { width: 28; margin: 0 2 0 0; }
+    SampleScreen #sample-form Input { width: 7; margin: 0 1 0 0; }
+    SampleScreen #algorithm { width: 23; margin: 0 1 0 0; }
     SampleScreen #sample-status { height: 2; padding: 0 1; }
     SampleScreen RowsTable { height: 1fr; border: round $primary-darken-2; }
     SampleScreen RowsTable:focus { border: round $accent; }
@@ -194,13 +197,19 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
         from pimp_tui.services.sampling import coverage_of, run_sampler
 
         worker = get_current_worker()
+        last = [0.0]
 
         def progress(*args: Any, **kwargs: Any) -> None:
             if worker.is_cancelled:
                 raise Cancelled
-            done = args[0] if args else kwargs.get("done")
-            if done is not None:
-                self.post_message(self.Progress(f"generating… {done}"))
+            now = time.monotonic()
+            if now - last[0] < PROGRESS_EVERY_S:
+                return
+            last[0] = now
+            shown = " ".join(str(a) for a in args) or " ".join(
+                f"{k}={v}" for k, v in kwargs.items()
+            )
+            self.post_message(self.Progress(f"generating… {shown} (esc cancels)"))
 
         try:
             configs = run_sampler(model, form["algorithm"], form["params"], progress)
