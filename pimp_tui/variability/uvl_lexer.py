@@ -163,7 +163,7 @@ class _Lexer:
                 self.indents.pop()
                 self.emit("DEDENT", indent, self.pos)
             return
-        if {c for c in indent} != {c for c in top} and indent and top:
+        if indent and top and set(indent) != set(top):
             self.error("wrong indentation: tabs and spaces mixed inconsistently")
         self.error("wrong indentation: does not match any enclosing level")
 
