@@ -18,7 +18,8 @@ What the clauses say:
 - abstract features are ordinary variables; a feature cardinality [n..m] (clones) is reasoned
   about as the feature's presence only;
 - a typed feature takes exactly one value of its finite domain when selected and none when not;
-- Boolean cross-tree constraints are Tseitin-encoded in equivalence form;
+- Boolean cross-tree constraints become plain clauses when they distribute into a few, and are
+  Tseitin-encoded in equivalence form otherwise;
 - an arithmetic part (comparison, arithmetic, aggregate, attribute) is encoded by enumerating the
   combinations of the states (selection, or value for typed features) of the features it reads
   and excluding those under which it is false, with the semantics of `semantics.py`: a
@@ -55,6 +56,9 @@ from pimp_tui.variability.model import (
 
 MAX_COMBINATIONS = 2**18
 """Most feature-state combinations one arithmetic constraint may enumerate."""
+
+DISTRIBUTE_LIMIT = 64
+"""A Boolean constraint becomes at most this many plain clauses, else Tseitin clauses."""
 
 PAIRWISE_LIMIT = 20
 """At-most-one over more literals than this uses a counter instead of pairwise clauses."""
@@ -284,7 +288,14 @@ class _Encoder:
     # --- constraints ----------------------------------------------------------------------
 
     def assert_expr(self, expr: Expr, positive: bool, origin: str) -> None:
-        """Require `expr` (or its negation): conjunctions split, disjunctions become clauses."""
+        """Require `expr` (or its negation): as plain clauses when the Boolean expression
+        distributes into a few; else conjunctions split and disjunctions become clauses over
+        Tseitin literals."""
+        distributed = self.distribute(expr, positive)
+        if distributed is not None:
+            for clause in distributed:
+                self.add(sorted(clause, key=abs), origin)
+            return
         if isinstance(expr, Not):
             self.assert_expr(expr.operand, not positive, origin)
             return
@@ -313,6 +324,44 @@ class _Encoder:
         for combo, holds in self.combinations(atom, origin):
             if holds != wanted:
                 self.add([*lits, *(neg(lit) for lit in combo)], origin)
+
+    def distribute(self, expr: Expr, positive: bool) -> list[frozenset[int]] | None:
+        """The clauses of a purely Boolean expression (negated when not `positive`), or None
+        when it has an arithmetic part or needs more than DISTRIBUTE_LIMIT clauses."""
+        if isinstance(expr, Ref) and expr.attribute is None:
+            var = self.feature_var[self.evaluator.feature(expr.feature).name]
+            return [frozenset([var if positive else -var])]
+        if isinstance(expr, Const):
+            return [] if bool(expr.value) == positive else [frozenset()]
+        if isinstance(expr, Not):
+            return self.distribute(expr.operand, not positive)
+        if not isinstance(expr, Logic):
+            return None
+        a, b = expr.left, expr.right
+        if expr.op == "<=>":
+            first = self._disjunction((a, not positive), (b, True))
+            second = self._disjunction((a, positive), (b, False))
+            return _conjunction(first, second)
+        either = {"&": not positive, "|": positive, "=>": positive}[expr.op]
+        flip = expr.op == "=>"
+        sides = ((a, positive != flip), (b, positive))
+        if either:
+            return self._disjunction(*sides)
+        return _conjunction(self.distribute(*sides[0]), self.distribute(*sides[1]))
+
+    def _disjunction(
+        self, left: tuple[Expr, bool], right: tuple[Expr, bool]
+    ) -> list[frozenset[int]] | None:
+        first, second = self.distribute(*left), self.distribute(*right)
+        if first is None or second is None or len(first) * len(second) > DISTRIBUTE_LIMIT:
+            return None
+        out = []
+        for x in first:
+            for y in second:
+                clause = x | y
+                if not any(-lit in clause for lit in clause):
+                    out.append(clause)
+        return out
 
     def lit(self, expr: Expr, positive: bool, origin: str) -> Lit:
         """A literal equivalent to `expr` (negated when not `positive`)."""
@@ -376,6 +425,14 @@ class _Encoder:
         if not needs_value:
             return [(True, var), (None, -var)]
         return [(None, -var), *self.value_var[name].items()]
+
+
+def _conjunction(
+    first: list[frozenset[int]] | None, second: list[frozenset[int]] | None
+) -> list[frozenset[int]] | None:
+    if first is None or second is None or len(first) + len(second) > DISTRIBUTE_LIMIT:
+        return None
+    return first + second
 
 
 def neg(lit: Lit) -> Lit:

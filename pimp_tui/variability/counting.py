@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from pyganak import Counter
 from pysat.solvers import Solver
 
-WORK_BUDGET = 50_000
-"""Clauses the DPLL counter may visit on one component (a fraction of a second) before handing
+WORK_BUDGET = 250_000
+"""Clauses the DPLL counter may visit on one component (about two seconds) before handing
 the component to Ganak."""
 
 Clause = tuple[int, ...]
