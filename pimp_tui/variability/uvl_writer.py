@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from pimp_tui.errors import UnsupportedConstruct
 from pimp_tui.variability.model import (
     Aggregate,
     Arith,
@@ -37,7 +38,7 @@ def quote(name: str) -> str:
     if _PLAIN.match(name) and name not in RESERVED:
         return name
     if '"' in name or "\n" in name or not name:
-        raise ValueError(f"name {name!r} cannot be written in UVL")
+        raise UnsupportedConstruct(f"the name {name!r} cannot be written in UVL")
     return f'"{name}"'
 
 
@@ -47,7 +48,7 @@ def number(value: int | float) -> str:
     if isinstance(value, int):
         return str(value)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"{value} cannot be written in UVL")
+        raise UnsupportedConstruct(f"the number {value} cannot be written in UVL")
     text = repr(value)
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
@@ -56,7 +57,7 @@ def number(value: int | float) -> str:
 
 def string(value: str) -> str:
     if "'" in value or "\n" in value:
-        raise ValueError(f"string {value!r} cannot be written in UVL")
+        raise UnsupportedConstruct(f"the string {value!r} cannot be written in UVL")
     return f"'{value}'"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pimp_tui.errors import UnsupportedConstruct
 from pimp_tui.variability.io import parse_uvl, write_uvl
 from pimp_tui.variability.model import (
     Arith,
@@ -57,9 +58,11 @@ def test_names_are_quoted_only_when_needed(name: str, written: str) -> None:
     assert parse_uvl(write_uvl(model)) == model
 
 
-def test_unwritable_names_are_refused() -> None:
-    with pytest.raises(ValueError):
+def test_what_uvl_cannot_spell_is_refused_plainly() -> None:
+    with pytest.raises(UnsupportedConstruct, match="cannot be written in UVL"):
         quote('say "hi"')
+    with pytest.raises(UnsupportedConstruct, match="cannot be written in UVL"):
+        write_uvl(FeatureModel(Feature("A", attributes={"s": "it's"})))
 
 
 @pytest.mark.parametrize(
