@@ -84,12 +84,12 @@ class _Parser:
             self.i += 1
         return tok
 
-    def at(self, kind: str, value: str | None = None, k: int = 0) -> bool:
-        tok = self.peek(k)
+    def at(self, kind: str, value: str | None = None) -> bool:
+        tok = self.tokens[self.i]
         return tok.kind == kind and (value is None or tok.value == value)
 
-    def at_word(self, word: str, k: int = 0) -> bool:
-        return self.at("NAME", word, k)
+    def at_word(self, word: str) -> bool:
+        return self.at("NAME", word)
 
     def at_op(self, *ops: str) -> bool:
         tok = self.tokens[self.i]
