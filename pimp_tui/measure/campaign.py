@@ -96,8 +96,12 @@ def create_campaign(
     warmup: bool = True,
     hz: float = DEFAULT_HZ,
     name: str | None = None,
+    prefill_split: bool = False,
 ) -> int:
-    """Check the task, model and sensor names, then plan every run in the store."""
+    """Check the task, model and sensor names, then plan every run in the store.
+
+    A `lengths` task plans every configuration at every point of its grid (a derived sample)
+    and splits prefill from decode energy; `prefill_split` asks the same of any task."""
     from pimp_tui.measure.llm import resolve
     from pimp_tui.measure.sensors import SENSOR_NAMES
     from pimp_tui.measure.tasks import load_task
@@ -108,17 +112,25 @@ def create_campaign(
         raise PimpError("--max-new-tokens must be at least 1")
     if cooldown_s < 0 or idle_s < 0 or hz <= 0:
         raise PimpError("cooldown and idle time must be >= 0 and the sampling rate > 0")
+    from pimp_tui.measure.tasks import lengths
+
     load_task(task, prompts, seed)
     resolve(llm)
+    grid = lengths.is_lengths(task)
+    if grid and max_new_tokens is not None:
+        raise PimpError("the lengths task pins output lengths from its grid: drop --max-new-tokens")
     params = {
         "max_new_tokens": max_new_tokens,
         "cooldown_s": cooldown_s,
         "idle_s": idle_s,
         "warmup": warmup,
         "hz": hz,
+        "prefill_split": prefill_split or grid,
     }
     db = open_store(db_path)
     try:
+        if grid:
+            sample_id = lengths.expand_sample(db, sample_id, task, lengths.context_length(llm))
         return store.create_campaign(
             db, sample_id=sample_id, task=task, prompts=prompts, repetitions=repetitions,
             llm=llm, sensor=sensor, seed=seed, params=params, name=name,
@@ -247,6 +259,7 @@ class _Loop:
     def _runs(self, camp, task, llm, sensor, monitor, idle: float) -> str:  # noqa: ANN001
         from pimp_tui.measure.runner import RunOutcome, run_configuration, warm_up
         from pimp_tui.measure.settings import generation_settings, load_key
+        from pimp_tui.measure.tasks.lengths import for_point
 
         params = camp["params"]
         pending = store.pending_runs(self.db, self.id)
@@ -278,9 +291,11 @@ class _Loop:
             if settings is None:
                 outcome = RunOutcome("failed", {"sensor": sensor.name}, error)
             else:
+                run_task, run_settings = for_point(task, run["config"], settings, llm.tokenizer)
                 outcome = run_configuration(
-                    llm, task, settings, key, sensor, idle_watts=idle,
+                    llm, run_task, run_settings, key, sensor, idle_watts=idle,
                     max_new_tokens=params.get("max_new_tokens"), on_step=on_step,
+                    prefill_split=bool(params.get("prefill_split")),
                 )  # fmt: skip
             trace.extend(monitor.drain())
             rows = [(s.t - t0, s.device, s.watts, s.temperature_c, s.sm_clock_mhz,

@@ -21,6 +21,9 @@ from pimp_tui.measure.sensors.base import EnergyReading, Sensor
 from pimp_tui.measure.tasks import Prompt, Task
 
 WARMUP_TOKENS = 8
+PREFILL_MIN_S = 1.0
+"""A prefill window is repeated until it lasts this long (the counter's resolution)."""
+PREFILL_MAX_PASSES = 20
 ERROR_CHARS = 2000
 
 
@@ -67,6 +70,8 @@ def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
     """Left-padded input tensors, through the chat template when the task uses it and the
     tokenizer has one."""
     tokenizer = llm.tokenizer
+    if prompts and all(p.token_ids is not None for p in prompts):
+        return _token_inputs(llm, [p.token_ids for p in prompts])
     if task.chat and getattr(tokenizer, "chat_template", None):
         texts = []
         for prompt in prompts:
@@ -81,6 +86,20 @@ def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
     tokenizer.padding_side = "left"
     enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=special)
     if llm.vocab_size and len(tokenizer) > llm.vocab_size:
+        enc["input_ids"] = enc["input_ids"] % llm.vocab_size
+    return {k: v.to(llm.device) for k, v in enc.items()}
+
+
+def _token_inputs(llm: LLM, rows: Sequence[Sequence[int]]) -> dict:
+    """Tensors for prompts given as token ids, left-padded to the longest."""
+    import torch
+
+    width = max(len(row) for row in rows)
+    pad = llm.tokenizer.pad_token_id or 0
+    ids = [[pad] * (width - len(row)) + list(row) for row in rows]
+    mask = [[0] * (width - len(row)) + [1] * len(row) for row in rows]
+    enc = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
+    if llm.vocab_size:
         enc["input_ids"] = enc["input_ids"] % llm.vocab_size
     return {k: v.to(llm.device) for k, v in enc.items()}
 
@@ -124,8 +143,12 @@ def run_configuration(
     idle_watts: float = 0.0,
     max_new_tokens: int | None = None,
     on_step: Callable[[], None] | None = None,
+    prefill_split: bool = False,
 ) -> RunOutcome:
-    """Run every prompt of `task` once under `settings`; never raises for a generation error."""
+    """Run every prompt of `task` once under `settings`; never raises for a generation error.
+
+    With `prefill_split`, a second window times the same batches generating one token only
+    (the prefill) and the decode is the rest: prefill + decode = the run's energy."""
     token = None
     try:
         model = llm.model_for(settings.load_kwargs, key)
@@ -150,6 +173,10 @@ def run_configuration(
         token = None
         outcome = _finish(llm, task, batches, inputs, sequences, timings, reading, latency,
                           idle_watts)  # fmt: skip
+        if prefill_split:
+            outcome.metrics.update(
+                _prefill_split(model, inputs, gen_kwargs, sensor, outcome.metrics)
+            )
         outcome.metrics.update(_context(llm, sensor, settings, gen_kwargs))
         return outcome
     except Exception as exc:
@@ -161,6 +188,35 @@ def run_configuration(
         _after_failure(llm, exc)
         text = f"{type(exc).__name__}: {exc}".strip()
         return RunOutcome("failed", _context(llm, sensor, settings, None), text[:ERROR_CHARS])
+
+
+def _prefill_split(
+    model: Any, inputs: list[dict], gen_kwargs: dict, sensor: Sensor, metrics: dict
+) -> dict:
+    """Prefill energy and latency from one-token generations of the run's batches, repeated
+    until the window is long enough for the sensor; decode is the run's total minus that."""
+    kwargs = {**gen_kwargs, "max_new_tokens": 1, "min_new_tokens": 1}
+    if sensor.synchronize:
+        sensor.synchronize()
+    token = sensor.open_window()
+    t0 = time.perf_counter()
+    passes = 0
+    while passes < PREFILL_MAX_PASSES and (passes == 0 or time.perf_counter() - t0 < PREFILL_MIN_S):
+        for enc in inputs:
+            _generate(model, enc, kwargs, sensor.synchronize, None)
+        passes += 1
+    reading = sensor.close_window(token)
+    seconds = (time.perf_counter() - t0) / passes
+    joules = reading.joules / passes if reading.joules > 0 or not reading.short_window else None
+    total, latency = metrics.get("energy_j"), metrics["latency_s"]
+    return {
+        "prefill_energy_j": joules,
+        "decode_energy_j": None if joules is None or total is None else total - joules,
+        "prefill_latency_s": seconds,
+        "decode_latency_s": latency - seconds,
+        "prefill_passes": passes,
+        "prefill_short_window": int(reading.short_window),
+    }
 
 
 def _generate(
@@ -217,7 +273,7 @@ def _finish(
         for prompt, row in zip(chunk, new[::per_prompt], strict=False):
             text = "" if llm.cost_only else llm.tokenizer.decode(row, skip_special_tokens=True)
             outputs.append(text)
-            if not llm.cost_only and task.score(prompt, text):
+            if not llm.cost_only and task.scored and task.score(prompt, text):
                 correct += 1
     requests = len(task.prompts)
     gross = reading.joules if reading.joules > 0 or not reading.short_window else None
@@ -234,8 +290,8 @@ def _finish(
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
         "tokens_per_s": output_tokens / latency if latency > 0 else None,
-        "accuracy": None if llm.cost_only else correct / requests,
-        "correct": None if llm.cost_only else correct,
+        "accuracy": None if llm.cost_only or not task.scored else correct / requests,
+        "correct": None if llm.cost_only or not task.scored else correct,
         "requests": requests,
         "energy_method": reading.method,
         "short_window": int(reading.short_window),

@@ -22,6 +22,8 @@ class Prompt:
     text: str
     answer: str
     scoring: str = "exact"
+    token_ids: tuple[int, ...] | None = None
+    """Exact input tokens, used instead of tokenizing `text` (length-controlled prompts)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Task:
     prompts: tuple[Prompt, ...]
     chat: bool = True
     system: str | None = None
+    scored: bool = True
+    """False for tasks whose outputs answer nothing (accuracy is then not reported)."""
 
     def score(self, prompt: Prompt, output: str) -> bool:
         """True when `output` answers `prompt` under the prompt's scoring."""
