@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from pyganak import Counter
 from pysat.solvers import Solver
 
-WORK_BUDGET = 250_000
-"""Clauses the DPLL counter may visit on one component (about two seconds) before handing
+WORK_BUDGET = 100_000
+"""Clauses the DPLL counter may visit on one component (about a second) before handing
 the component to Ganak."""
 
 Clause = tuple[int, ...]
