@@ -150,3 +150,13 @@ def test_shared_models_count_as_published(name: str, count: int) -> None:
     assert reasoner.count() == count
     completed = reasoner.complete({}, seed=7)
     assert completed is not None and reasoner.is_valid(completed)
+
+
+def test_partial_counts_split_the_total() -> None:
+    reasoner = Reasoner(load_model(SHARED / "berkeleydb.uvl"))
+    total = reasoner.count()
+    for name in list(reasoner.encoding.feature_var)[1:40:7]:
+        on_count = reasoner.count({name: True})
+        assert on_count + reasoner.count({name: False}) == total
+        assert (on_count == total) == (name in reasoner.core_features())
+        assert (on_count == 0) == (name in reasoner.dead_features())
