@@ -73,16 +73,15 @@ def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
     if prompts and all(p.token_ids is not None for p in prompts):
         return _token_inputs(llm, [p.token_ids for p in prompts])
     if task.chat and getattr(tokenizer, "chat_template", None):
-        texts = []
-        for prompt in prompts:
-            messages = [{"role": "system", "content": task.system}] if task.system else []
-            messages.append({"role": "user", "content": prompt.text})
-            texts.append(
-                tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        texts = [
+            tokenizer.apply_chat_template(
+                task.messages(p), tokenize=False, add_generation_prompt=True
             )
+            for p in prompts
+        ]
         special = False
     else:
-        texts, special = [p.text for p in prompts], True
+        texts, special = [task.plain(p) for p in prompts], True
     tokenizer.padding_side = "left"
     enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=special)
     if llm.vocab_size and len(tokenizer) > llm.vocab_size:

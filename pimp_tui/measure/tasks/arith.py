@@ -11,7 +11,13 @@ import random
 from pimp_tui.measure.tasks.base import Prompt, Task
 
 LEVELS = 5
-SYSTEM = "You are a calculator. Reply with the result only."
+# Worked examples that restate the expression: small instruct models follow the pattern and
+# answer on one line ('6 + 3 = 9'), where a bare question draws a paragraph.
+SHOTS = (
+    ("What is 3 + 5?", "3 + 5 = 8"),
+    ("What is 42 - 7?", "42 - 7 = 35"),
+    ("What is 6 * 7?", "6 * 7 = 42"),
+)
 
 
 def _question(level: int, rng: random.Random) -> tuple[str, int]:
@@ -38,4 +44,4 @@ def arith_task(count: int, seed: int = 0) -> Task:
     for index in range(count):
         expression, value = _question(index % LEVELS, rng)
         prompts.append(Prompt(f"What is {expression}?", str(value), "arith"))
-    return Task("arith", tuple(prompts), chat=True, system=SYSTEM)
+    return Task("arith", tuple(prompts), chat=True, shots=SHOTS)

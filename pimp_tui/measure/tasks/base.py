@@ -28,12 +28,31 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Task:
-    """A fixed list of prompts, and whether the chat template wraps them."""
+    """A fixed list of prompts, and whether the chat template wraps them. `shots` are worked
+    examples (question, answer) put before every prompt, as earlier chat turns."""
 
     spec: str
     prompts: tuple[Prompt, ...]
     chat: bool = True
     system: str | None = None
+    shots: tuple[tuple[str, str], ...] = ()
+
+    def messages(self, prompt: Prompt) -> list[dict[str, str]]:
+        """The chat turns for `prompt`: system, worked examples, then the question."""
+        turns = [{"role": "system", "content": self.system}] if self.system else []
+        for question, answer in self.shots:
+            turns += [
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer},
+            ]
+        return [*turns, {"role": "user", "content": prompt.text}]
+
+    def plain(self, prompt: Prompt) -> str:
+        """The prompt as plain text, for a tokenizer without a chat template or a task
+        that does not use one."""
+        shots = "".join(f"{question}\n{answer}\n\n" for question, answer in self.shots)
+        return shots + prompt.text
+
     scored: bool = True
     """False for tasks whose outputs answer nothing (accuracy is then not reported)."""
 
