@@ -124,7 +124,8 @@ class Reasoner:
 
     def conflict(self) -> list[str]:
         """For an unsatisfiable model: relations and constraints that together admit no
-        configuration (a core, not necessarily minimal); empty when the model is satisfiable."""
+        configuration, none of them redundant (a minimal core by deletion); empty when the
+        model is satisfiable."""
         selectors: dict[str, int] = {}
         top = self.encoding.num_vars
         with Solver(name=SOLVER) as solver:
@@ -137,8 +138,13 @@ class Reasoner:
                 solver.add_clause([*clause, -selectors[origin]])
             if solver.solve(assumptions=list(selectors.values())):
                 return []
-            core = set(solver.get_core() or ())
-        return [origin for origin, var in selectors.items() if var in core]
+            core = set(solver.get_core() or selectors.values())
+            kept = [var for var in selectors.values() if var in core]
+            for var in list(kept):
+                trial = [v for v in kept if v != var]
+                if not solver.solve(assumptions=trial):
+                    kept = trial
+        return [origin for origin, var in selectors.items() if var in kept]
 
     # --- core and dead features -----------------------------------------------------------
 
