@@ -57,6 +57,12 @@ METRIC_COLUMNS = (
     "window_s",
     "settings",
     "versions",
+    "prefill_energy_j",
+    "decode_energy_j",
+    "prefill_latency_s",
+    "decode_latency_s",
+    "prefill_passes",
+    "prefill_short_window",
 )
 
 

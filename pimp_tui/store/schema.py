@@ -110,4 +110,31 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX traces_run ON traces (run_id, t);
         """,
     ),
+    (
+        3,
+        """
+        ALTER TABLE runs ADD COLUMN prefill_energy_j REAL;     -- one-token generations of the run
+        ALTER TABLE runs ADD COLUMN decode_energy_j REAL;      -- energy_j minus prefill_energy_j
+        ALTER TABLE runs ADD COLUMN prefill_latency_s REAL;
+        ALTER TABLE runs ADD COLUMN decode_latency_s REAL;
+        ALTER TABLE runs ADD COLUMN prefill_passes INTEGER;    -- repeats averaged in its window
+        ALTER TABLE runs ADD COLUMN prefill_short_window INTEGER;
+        CREATE TABLE workloads (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            source TEXT,                         -- the trace file it was imported from
+            requests INTEGER NOT NULL,
+            span_s REAL,                         -- first to last timestamp, when it has them
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE TABLE workload_requests (
+            workload_id INTEGER NOT NULL REFERENCES workloads(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            timestamp REAL,                      -- seconds, when the trace has them
+            PRIMARY KEY (workload_id, position)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]

@@ -119,9 +119,7 @@ def test_a_sample_is_expanded_over_the_grid_once(tmp_path):
         expand_sample(db, 1, "lengths:in=4096", context=2048)
 
 
-def test_prefill_plus_decode_is_the_measured_total_within_the_counter_resolution(
-    fake_nvml, tiny
-):
+def test_prefill_plus_decode_is_the_measured_total_within_the_counter_resolution(fake_nvml, tiny):
     power = 250.0
     fake_nvml(gpus=[FakeGpu(power=power, counter_period=0.1)])
     task = load_task("lengths", 2, seed=0)

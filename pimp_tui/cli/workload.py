@@ -1,0 +1,371 @@
+"""`pimp workload import|list|estimate|compare` and `pimp sweetspot`: what a request trace costs
+under each measured configuration, and where the efficiency sweet spots of a lengths campaign
+lie. Tables go to stdout; with --json, one JSON object on the last line instead."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from pimp_tui.cli import add_db_option
+
+SOURCES = ("measured", "analytical", "learned")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    workload = subparsers.add_parser(
+        "workload",
+        help="import request traces and price them under measured configurations",
+        description="Import a request trace (CSV/JSONL with input and output token counts, "
+        "optional timestamps), bin it by length and estimate its energy, time and J/request "
+        "under each configuration of a campaign.",
+    )
+    add_db_option(workload)
+    actions = workload.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    imp = actions.add_parser("import", help="store a trace as a named workload")
+    add_db_option(imp)
+    imp.add_argument("trace", metavar="TRACE", help="CSV or JSONL file")
+    imp.add_argument("--name", help="workload name (default: the file name)")
+    imp.set_defaults(func=import_command)
+
+    listing = actions.add_parser("list", help="list imported workloads")
+    add_db_option(listing)
+    listing.set_defaults(func=list_command)
+
+    for name, func, text in (
+        ("estimate", estimate_command, "energy, time and J/request per configuration, by bin"),
+        ("compare", compare_command, "configurations side by side; the cheapest above a floor"),
+    ):
+        sub = actions.add_parser(name, help=text)
+        add_db_option(sub)
+        sub.add_argument("workload", metavar="WORKLOAD", help="workload id or name, or a file")
+        sub.add_argument(
+            "--campaign", type=int, required=True, metavar="ID",
+            help="campaign whose runs price the requests (a lengths campaign)",
+        )  # fmt: skip
+        sub.add_argument(
+            "--source", choices=SOURCES, default="measured",
+            help="measured (interpolated runs, default), analytical or learned",
+        )  # fmt: skip
+        sub.add_argument(
+            "--bins", default="log2", metavar="SPEC",
+            help="bins of both lengths: log2 (default), log2:K, linear:W, edges",
+        )  # fmt: skip
+        sub.add_argument("--input-bins", metavar="SPEC", help="bins of input lengths only")
+        sub.add_argument("--output-bins", metavar="SPEC", help="bins of output lengths only")
+        sub.add_argument("--learner", default="auto", help="learner for --source learned")
+        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--json", action="store_true", help="one JSON object on stdout")
+        if name == "compare":
+            sub.add_argument("--accuracy-floor", type=float, metavar="A",
+                             help="lowest acceptable accuracy (0..1)")  # fmt: skip
+            sub.add_argument("--accuracy-campaign", type=int, metavar="ID",
+                             help="campaign whose measured accuracy the configurations have "
+                             "(default: the pricing campaign)")  # fmt: skip
+        sub.set_defaults(func=func)
+
+    sweet = subparsers.add_parser(
+        "sweetspot",
+        help="analytical energy fits, J/output token heat map and sweet spots of a campaign",
+        description="Fit the analytical energy model per configuration of a lengths campaign, "
+        "show J per output token over the grid, the most efficient output length per input "
+        "length, and the held-out MAPE of the analytical fit next to a learned predictor's.",
+    )
+    add_db_option(sweet)
+    sweet.add_argument("campaign", type=int, metavar="CAMPAIGN")
+    sweet.add_argument("--folds", type=int, default=4, help="folds over grid points (4)")
+    sweet.add_argument("--seed", type=int, default=0)
+    sweet.add_argument("--learner", default="auto", help="learned predictor (auto)")
+    sweet.add_argument("--svg", metavar="FILE",
+                       help="write the heat maps as SVG (one file per configuration: "
+                       "FILE, FILE-2.svg, ...)")  # fmt: skip
+    sweet.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    sweet.set_defaults(func=sweetspot_command)
+
+
+def _open(db_path: str) -> Any:
+    from pimp_tui.store.db import open_store
+
+    return open_store(db_path)
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from pimp_tui.predict.workload import bin_trace, read_trace, span_seconds
+    from pimp_tui.store.workloads import save_workload
+
+    trace = read_trace(args.trace)
+    db = _open(args.db)
+    try:
+        workload_id = save_workload(db, args.name or Path(args.trace).name, args.trace, trace)
+    finally:
+        db.conn.close()
+    span = span_seconds(trace)
+    bins = len(bin_trace(trace))
+    when = f", spanning {span / 3600:.2f} h" if span else ""
+    print(f"{len(trace)} requests in {bins} log2 bins{when}", file=sys.stderr)
+    print(workload_id)
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    from pimp_tui.store.workloads import list_workloads
+
+    db = _open(args.db)
+    try:
+        rows = list_workloads(db)
+    finally:
+        db.conn.close()
+    print("\t".join(("id", "name", "requests", "span_s", "source", "created")))
+    for row in rows:
+        span = "-" if row["span_s"] is None else f"{row['span_s']:.0f}"
+        values = (row["id"], row["name"], row["requests"], span, row["source"] or "-",
+                  row["created_at"])  # fmt: skip
+        print("\t".join(str(v) for v in values))
+    return 0
+
+
+def _estimates(args: argparse.Namespace) -> tuple[list, Any]:
+    """The workload's trace priced under every configuration of the campaign."""
+    from pimp_tui.predict import workload as wl
+    from pimp_tui.store.workloads import find_workload, load_requests
+
+    db = _open(args.db)
+    try:
+        if Path(args.workload).is_file():
+            trace = wl.read_trace(args.workload)
+        else:
+            trace = load_requests(db, find_workload(db, args.workload)["id"])
+        runs, groups = wl.campaign_runs(db, args.campaign)
+        accuracy_rows = None
+        if getattr(args, "accuracy_campaign", None) is not None:
+            accuracy_rows = _accuracy_rows(db, args.accuracy_campaign)
+    finally:
+        db.conn.close()
+    inputs = wl.parse_bins(args.input_bins or args.bins)
+    outputs = wl.parse_bins(args.output_bins or args.bins)
+    model = _model(args.source, runs, groups, args.learner, args.seed)
+    estimates = wl.estimate_trace(trace, model, groups, inputs, outputs)
+    if accuracy_rows is None:
+        measured = wl.accuracy_by_group(runs)
+        for estimate in estimates:
+            estimate.accuracy = measured.get(estimate.group.key)
+    else:
+        wl.attach_accuracy(estimates, accuracy_rows)
+    return estimates, trace
+
+
+def _accuracy_rows(db: Any, campaign_id: int) -> list[dict]:
+    from pimp_tui.predict.workload import RUN_FIELDS
+    from pimp_tui.store.campaigns import get_campaign, runs_rows
+
+    get_campaign(db, campaign_id)
+    rows = [r for r in runs_rows(db, campaign_id) if r["status"] == "done"]
+    keep = RUN_FIELDS - {"status"}
+    return [{k: v for k, v in row.items() if k not in keep} for row in rows]
+
+
+def _model(source: str, runs: Any, groups: list, learner: str, seed: int) -> Any:
+    from pimp_tui.predict.workload import MeasuredModel
+
+    if source == "measured":
+        return MeasuredModel(runs)
+    from pimp_tui.predict.sweetspot import AnalyticalModel, LearnedModel
+
+    if source == "analytical":
+        return AnalyticalModel(runs)
+    return LearnedModel(runs, groups, learner=learner, seed=seed)
+
+
+def _summary(estimate: Any) -> dict[str, Any]:
+    return {
+        "configuration": estimate.group.label,
+        "settings": estimate.group.config,
+        "source": estimate.source,
+        "requests": estimate.requests,
+        "energy_j": estimate.energy_j,
+        "energy_sd_j": estimate.energy_sd,
+        "j_per_request": estimate.j_per_request,
+        "j_per_request_sd": estimate.j_per_request_sd,
+        "busy_s": estimate.busy_s,
+        "busy_sd_s": estimate.busy_sd,
+        "latency_s": estimate.latency_s,
+        "latency_sd_s": estimate.latency_sd,
+        "accuracy": estimate.accuracy,
+        "requests_outside_grid": estimate.outside,
+    }
+
+
+def _pm(value: float, sd: float) -> str:
+    from pimp_tui.predict.heatmap import fmt
+
+    return f"{fmt(value)} ± {fmt(sd)}"
+
+
+def estimate_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pimp_tui.predict.heatmap import fmt
+
+    estimates, trace = _estimates(args)
+    if args.json:
+        payload = [{**_summary(e), "bins": e.bins.drop("inside").to_dicts()} for e in estimates]
+        print(json.dumps({"requests": len(trace), "estimates": payload}, default=str))
+        return 0
+    console = Console(width=max(Console().width, 100))
+    for estimate in estimates:
+        total = _pm(estimate.energy_j, estimate.energy_sd)
+        each = _pm(estimate.j_per_request, estimate.j_per_request_sd)
+        table = Table(
+            title=f"{estimate.group.label} ({estimate.source}): {total} J, {each} J/request"
+        )
+        for column in ("input", "output", "requests", "mean in", "mean out", "energy J",
+                       "busy s", "latency s"):  # fmt: skip
+            table.add_column(column, justify="right")
+        for row in estimate.bins.iter_rows(named=True):
+            mark = "" if row["inside"] else " (extrap.)"
+            table.add_row(
+                _bounds(row["in_low"], row["in_high"]),
+                _bounds(row["out_low"], row["out_high"]),
+                str(row["requests"]),
+                f"{row['input_length']:.0f}",
+                f"{row['output_length']:.0f}",
+                _pm(row["energy_j"], math.sqrt(row["energy_j_var"])) + mark,
+                fmt(row["busy_s"]),
+                fmt(row["latency_s"] / row["requests"]),
+            )
+        console.print(table)
+    return 0
+
+
+def _bounds(low: float, high: float) -> str:
+    return f"{int(low)}+" if not math.isfinite(high) else f"{int(low)}-{int(high) - 1}"
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pimp_tui.predict.heatmap import fmt
+    from pimp_tui.predict.workload import cheapest
+
+    estimates, trace = _estimates(args)
+    best = cheapest(estimates, args.accuracy_floor)
+    if args.json:
+        print(json.dumps({
+            "requests": len(trace),
+            "accuracy_floor": args.accuracy_floor,
+            "estimates": [_summary(e) for e in estimates],
+            "cheapest": None if best is None else best.group.label,
+        }, default=str))  # fmt: skip
+        return 0 if best is not None else 1
+    table = Table(title=f"{len(trace)} requests priced from campaign {args.campaign} "
+                  f"({estimates[0].source if estimates else args.source})")  # fmt: skip
+    for column in ("configuration", "energy J", "J/request", "busy s", "latency s",
+                   "accuracy"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "configuration" else "right")
+    for e in sorted(estimates, key=lambda e: e.energy_j):
+        style = "bold green" if e is best else None
+        table.add_row(
+            e.group.label,
+            _pm(e.energy_j, e.energy_sd),
+            _pm(e.j_per_request, e.j_per_request_sd),
+            _pm(e.busy_s, e.busy_sd),
+            _pm(e.latency_s, e.latency_sd),
+            "-" if e.accuracy is None else f"{e.accuracy:.3f}",
+            style=style,
+        )
+    console = Console(width=max(Console().width, 100))
+    console.print(table)
+    outside = max((e.outside for e in estimates), default=0)
+    if outside:
+        console.print(f"{outside} requests lie outside the measured lengths (extrapolated)")
+    floor = "" if args.accuracy_floor is None else f" with accuracy >= {args.accuracy_floor}"
+    if best is None:
+        print(f"no configuration{floor} (accuracy unknown or below the floor)")
+        return 1
+    print(f"cheapest{floor}: {best.group.label} ({fmt(best.energy_j)} J, "
+          f"{fmt(best.j_per_request)} J/request)")  # fmt: skip
+    return 0
+
+
+def sweetspot_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pimp_tui.predict.heatmap import fmt, heatmap_svg, heatmap_table
+    from pimp_tui.predict.sweetspot import sweetspots
+    from pimp_tui.predict.workload import campaign_runs
+
+    db = _open(args.db)
+    try:
+        runs, groups = campaign_runs(db, args.campaign)
+    finally:
+        db.conn.close()
+    spots = sweetspots(runs, groups, folds=args.folds, seed=args.seed, learner=args.learner)
+    written = []
+    if args.svg:
+        for number, spot in enumerate(spots, start=1):
+            path = Path(args.svg)
+            if number > 1:
+                path = path.with_name(f"{path.stem}-{number}{path.suffix or '.svg'}")
+            path.write_text(heatmap_svg(
+                spot.measured, spot.inputs, spot.outputs, unit="J/output token",
+                title=f"campaign {args.campaign}, {spot.group.label}: J per output token",
+                curve=spot.best_output,
+            ), encoding="utf-8")  # fmt: skip
+            written.append(str(path))
+    if args.json:
+        print(json.dumps({"campaign": args.campaign, "configurations": [
+            _spot_json(spot) for spot in spots], "svg": written}))  # fmt: skip
+        return 0
+    console = Console(width=max(Console().width, 100))
+    for spot in spots:
+        console.print(heatmap_table(
+            spot.measured, spot.inputs, spot.outputs,
+            title=f"{spot.group.label}: measured J per output token",
+        ))  # fmt: skip
+        theta = ", ".join(fmt(t) for t in spot.theta)
+        console.print(f"analytical fit θ1..θ5 = {theta}")
+        best = "  ".join(
+            f"{n_in}: {'-' if v is None else f'{v:.0f}'} (grid {spot.best_measured.get(n_in)})"
+            for n_in, v in spot.best_output.items()
+        )
+        console.print(f"most efficient output length per input length: {best}")
+        console.print(
+            f"held-out MAPE on energy per request ({spot.held_out} grid points): "
+            f"analytical {_pct(spot.mape_analytical)}  learned ({args.learner}) "
+            f"{_pct(spot.mape_learned)}"
+        )
+        console.print()
+    for path in written:
+        print(f"heat map written to {path}", file=sys.stderr)
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}%"
+
+
+def _spot_json(spot: Any) -> dict[str, Any]:
+    def grid(matrix: Any) -> list:
+        return [[None if not math.isfinite(v) else float(v) for v in row] for row in matrix]
+
+    return {
+        "configuration": spot.group.label,
+        "settings": spot.group.config,
+        "inputs": spot.inputs,
+        "outputs": spot.outputs,
+        "measured_j_per_token": grid(spot.measured),
+        "fitted_j_per_token": grid(spot.fitted),
+        "theta": [float(t) for t in spot.theta],
+        "best_output": {str(k): v for k, v in spot.best_output.items()},
+        "best_measured_output": {str(k): v for k, v in spot.best_measured.items()},
+        "mape_analytical": spot.mape_analytical,
+        "mape_learned": spot.mape_learned,
+        "held_out_points": spot.held_out,
+    }
