@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--algorithm", default="twise", help="sampling algorithm (twise)")
     measure.add_argument("--t", type=int, default=2, help="interaction strength for twise")
     measure.add_argument("--size", type=int, help="sample size for size-based samplers")
-    measure.add_argument("--task", default="arith", help="arith, gsm8k or jsonl:PATH")
+    measure.add_argument("--task", default="arith",
+                         help="arith, gsm8k, jsonl:PATH or lengths[:in=..:out=..]")  # fmt: skip
     measure.add_argument("--prompts", type=int, default=10, help="prompts per run")
     measure.add_argument("--max-new-tokens", type=int,
                          help="override every configuration's max_new_tokens")  # fmt: skip
@@ -48,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="idle-baseline duration (default 2 s)")  # fmt: skip
     measure.add_argument("--hz", type=float, default=None, help="power sampling rate (10)")
     measure.add_argument("--no-warmup", action="store_true", help="skip the warm-up")
+    measure.add_argument("--prefill-split", action="store_true",
+                         help="also measure prefill energy (one-token generations) and report "
+                         "decode as the rest (always on for the lengths task)")  # fmt: skip
     measure.add_argument("--name", help="campaign name")
     measure.set_defaults(func=measure_command)
 
@@ -114,6 +118,7 @@ def _create(args: argparse.Namespace) -> int:
         args.db, sample_id=sample_id, task=args.task, prompts=args.prompts,
         repetitions=args.repetitions, llm=args.llm, sensor=args.sensor, seed=args.seed,
         max_new_tokens=args.max_new_tokens, warmup=not args.no_warmup, name=args.name,
+        prefill_split=args.prefill_split,
         **{k: v for k, v in options.items() if v is not None},
     )  # fmt: skip
 
