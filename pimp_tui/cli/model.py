@@ -25,20 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check", help="is the model well-formed and satisfiable? (exit 0, 1 or 2)"
     )
     check.add_argument("file", metavar="FILE")
+    _add_given(check, "also check that some valid configuration has this value")
     check.set_defaults(func=check_command)
 
     count = commands.add_parser(
         "count", help="exact number of valid configurations (alone on the last line)"
     )
     count.add_argument("file", metavar="FILE")
-    count.add_argument(
-        "--given",
-        action="append",
-        default=[],
-        metavar="FEATURE=VALUE",
-        help="count only configurations with this value (true, false, none, or a value of "
-        "the feature's domain); repeatable",
-    )
+    _add_given(count, "count only configurations with this value")
     count.set_defaults(func=count_command)
 
     show = commands.add_parser(
@@ -51,6 +45,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.add_argument("source", metavar="IN")
     convert.add_argument("target", metavar="OUT")
     convert.set_defaults(func=convert_command)
+
+
+def _add_given(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--given",
+        action="append",
+        default=[],
+        metavar="FEATURE=VALUE",
+        help=f"{what} (true, false, none, or a value of the feature's domain); repeatable",
+    )
 
 
 def _reasoner(path: str):  # -> tuple[FeatureModel, Reasoner]
@@ -75,8 +79,19 @@ def check_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    given = _parse_given(args.given)
+    if given and not reasoner.can_complete(given):
+        shown = ", ".join(args.given)
+        conflict = "; ".join(reasoner.conflict(given))
+        print(
+            f"pimp: {args.file}: no valid configuration has {shown} (it clashes with: {conflict})",
+            file=sys.stderr,
+        )
+        return 1
+    suffix = " and completable as given" if given else ""
     print(
-        f"{args.file}: ok: {features} features, {len(model.constraints)} constraints, satisfiable"
+        f"{args.file}: ok: {features} features, {len(model.constraints)} constraints, "
+        f"satisfiable{suffix}"
     )
     return 0
 

@@ -122,10 +122,11 @@ class Reasoner:
     def is_valid(self, config: Mapping[str, Value | None]) -> bool:
         return not self.violations(config)
 
-    def conflict(self) -> list[str]:
-        """For an unsatisfiable model: relations and constraints that together admit no
-        configuration, none of them redundant (a minimal core by deletion); empty when the
-        model is satisfiable."""
+    def conflict(self, partial: Mapping[str, Value | None] | None = None) -> list[str]:
+        """Why no valid configuration exists (agreeing with `partial`, if given): relations
+        and constraints that together admit none, none of them redundant (a minimal core by
+        deletion). Empty when one exists."""
+        fixed = self.encoding.assumptions(partial or {})
         selectors: dict[str, int] = {}
         top = self.encoding.num_vars
         with Solver(name=SOLVER) as solver:
@@ -136,13 +137,13 @@ class Reasoner:
                     top += 1
                     selectors[origin] = top
                 solver.add_clause([*clause, -selectors[origin]])
-            if solver.solve(assumptions=list(selectors.values())):
+            if solver.solve(assumptions=[*fixed, *selectors.values()]):
                 return []
             core = set(solver.get_core() or selectors.values())
             kept = [var for var in selectors.values() if var in core]
             for var in list(kept):
                 trial = [v for v in kept if v != var]
-                if not solver.solve(assumptions=trial):
+                if not solver.solve(assumptions=[*fixed, *trial]):
                     kept = trial
         return [origin for origin, var in selectors.items() if var in kept]
 

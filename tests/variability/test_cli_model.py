@@ -134,3 +134,14 @@ def test_convert_between_formats_keeps_the_count(capsys, tmp_path: Path) -> None
     assert _run(capsys, "count", str(back))[1].splitlines()[-1] == "4080389785"
     code, _, err = _run(capsys, "convert", str(xml), str(tmp_path / "m.json"))
     assert code == 2 and "unknown model format" in err
+
+
+def test_check_given_a_partial_configuration(capsys) -> None:
+    toybox = str(SHARED / "toybox.uvl")
+    code, out, _ = _run(capsys, "check", toybox, "--given", "CONFIG_CONFIG_TOYSH_JOBCTL=true")
+    assert code == 0 and "completable as given" in out
+    given = ["--given", "CONFIG_CONFIG_TOYSH_JOBCTL=true", "--given", "CONFIG_CONFIG_TOYSH=false"]
+    code, out, err = _run(capsys, "check", toybox, *given)
+    assert code == 1 and out == ""
+    assert "no valid configuration has CONFIG_CONFIG_TOYSH_JOBCTL=true, CONFIG_CONFIG_TOYSH" in err
+    assert "(CONFIG_CONFIG_TOYSH_TTY | !CONFIG_CONFIG_TOYSH_JOBCTL)" in err

@@ -137,6 +137,15 @@ def test_core_dead_and_conflicts() -> None:
     ]
 
 
+def test_conflict_with_a_partial_configuration() -> None:
+    reasoner = Reasoner(_feature_model())
+    assert reasoner.conflict({"Log": True}) == []
+    assert reasoner.conflict({"Log": True, "IO": False}) == [
+        "N is a child of IO",
+        "Log => N",
+    ]
+
+
 def test_seeded_completion_is_reproducible_and_varied() -> None:
     reasoner = Reasoner(_feature_model())
     first = [reasoner.complete({}, seed=s) for s in range(20)]
