@@ -148,6 +148,8 @@ class _Encoder:
         self.feature_var: dict[str, int] = {}
         self.value_var: dict[str, dict[Value, int]] = {}
         self.cache: dict[tuple, int] = {}
+        """Auxiliary variables by definition and origin: shared within one constraint or
+        relation only, so each origin's clauses stand alone when explaining a conflict."""
 
     def run(self) -> Encoding:
         features = list(self.model.features())
@@ -200,7 +202,7 @@ class _Encoder:
             return a
         if a == -b:
             return False
-        key = ("&", min(a, b), max(a, b))
+        key = ("&", min(a, b), max(a, b), origin)
         if key not in self.cache:
             v = self.new_var()
             self.add([-v, a], origin)
@@ -221,7 +223,7 @@ class _Encoder:
             return True
         if a == -b:
             return False
-        key = ("<=>", min(a, b), max(a, b))
+        key = ("<=>", min(a, b), max(a, b), origin)
         if key not in self.cache:
             v = self.new_var()
             self.add([-v, -a, b], origin)
@@ -387,7 +389,7 @@ class _Encoder:
             raise UnsupportedConstruct(f"unknown connective {expr.op!r} in {origin}")
         if not _is_atom(expr):
             return bool(self.evaluator.truth(expr, {}))
-        key = ("atom", expr)
+        key = ("atom", expr, origin)
         if key in self.cache:
             return self.cache[key]
         combos = list(self.combinations(expr, origin))

@@ -84,6 +84,32 @@ def test_violations_name_exactly_the_broken_constraints(model, data) -> None:
     assert reasoner.is_valid(config) == (tree_ok(model, config) and not broken(model, config))
 
 
+@given(small_models(), st.data())
+@settings(max_examples=60, deadline=None)
+def test_conflicts_are_minimal_reasons(model, data) -> None:
+    from pysat.solvers import Solver
+
+    reasoner = Reasoner(model)
+    names = [f.name for f in model.features()]
+    picked = data.draw(st.sampled_from(all_assignments(model)))
+    partial = {k: picked[k] for k in data.draw(st.sets(st.sampled_from(names)))}
+    conflict = reasoner.conflict(partial)
+    assert (conflict == []) == reasoner.can_complete(partial)
+    encoding = reasoner.encoding
+
+    def satisfiable(origins: list[str]) -> bool:
+        clauses = [
+            c for c, o in zip(encoding.clauses, encoding.clause_origin, strict=True) if o in origins
+        ]
+        with Solver(bootstrap_with=clauses) as solver:
+            return solver.solve(assumptions=encoding.assumptions(partial))
+
+    if conflict:
+        assert not satisfiable(conflict)
+        for origin in conflict:
+            assert satisfiable([o for o in conflict if o != origin])
+
+
 def _feature_model() -> FeatureModel:
     n = Feature("N", type=FeatureType.INTEGER, attributes={"values": [1, 2]})
     io = Feature("IO", groups=[Group(GroupKind.OPTIONAL, [n])])
