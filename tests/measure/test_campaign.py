@@ -1,0 +1,183 @@
+"""Campaigns on the tiny test model: the protocol's bookkeeping, events, failed runs that do not
+stop the campaign, pause/cancel, and resuming that never runs a planned run twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+
+import pytest
+
+from pimp_tui import paths
+from pimp_tui.errors import PimpError
+from pimp_tui.measure import campaign as campaigns
+from pimp_tui.measure.campaign import CampaignProgress, PowerTrace, RunFinished, RunStarted
+from pimp_tui.store import campaigns as store
+from pimp_tui.store.db import open_store
+from pimp_tui.variability.io import load_model
+from pimp_tui.variability.reasoning import Reasoner
+
+TINY = str(paths.TINY_LLM)
+
+
+def valid_configs(count: int) -> list[dict]:
+    """Distinct valid configurations of hf_generation.uvl (seeded random completions)."""
+    reasoner = Reasoner(load_model(paths.HF_GENERATION_MODEL))
+    found: list[dict] = []
+    seed = 0
+    while len(found) < count:
+        config = reasoner.complete({}, seed=seed)
+        seed += 1
+        if config not in found:
+            found.append(config)
+    return found
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    path = tmp_path / "pimp.db"
+    db = open_store(path)
+    db.execute("INSERT INTO feature_models (name, uvl) VALUES ('hf', 'features')")
+    db.execute("INSERT INTO samples (model_id, name, algorithm) VALUES (1, 's', 'random')")
+    for position, config in enumerate(valid_configs(3)):
+        db.execute(
+            "INSERT INTO configurations (sample_id, position, config) VALUES (1, ?, ?)",
+            [position, json.dumps(config)],
+        )
+    db.conn.commit()
+    db.conn.close()
+    return path
+
+
+def create(db_path, repetitions=2, **options):
+    options = {"sensor": "estimate", "idle_s": 0.1, "cooldown_s": 0.0, **options}
+    return campaigns.create_campaign(
+        db_path, sample_id=1, task="arith", prompts=2, repetitions=repetitions, llm=TINY,
+        max_new_tokens=3, **options,
+    )  # fmt: skip
+
+
+def runs(db_path, campaign_id):
+    db = open_store(db_path)
+    try:
+        return store.runs_rows(db, campaign_id), store.get_campaign(db, campaign_id)
+    finally:
+        db.conn.close()
+
+
+def test_campaign_runs_every_planned_run_and_reports_progress(db_path):
+    cid = create(db_path)
+    events = []
+    assert campaigns.run_campaign(db_path, cid, on_event=events.append) == "done"
+    rows, camp = runs(db_path, cid)
+    assert len(rows) == 6 and {r["status"] for r in rows} == {"done"}
+    assert camp["status"] == "done" and camp["sensor"] == "estimate"
+    assert camp["idle_watts"] is not None and camp["heartbeat_at"]
+    assert all(r["sensor"] == "estimate" and r["energy_j"] > 0 for r in rows)
+    assert all(json.loads(r["settings"])["generate"]["max_new_tokens"] == 3 for r in rows)
+    kinds = Counter(type(e) for e in events)
+    assert kinds[RunStarted] == kinds[RunFinished] == 6
+    progress = [e for e in events if isinstance(e, CampaignProgress)]
+    assert (progress[-1].done, progress[-1].total, progress[-1].eta_s) == (6, 6, 0.0)
+    assert all(isinstance(e.samples, list) for e in events if isinstance(e, PowerTrace))
+    # Runs went in the planned (seeded, shuffled) order.
+    assert [e.run_id for e in events if isinstance(e, RunStarted)] == [r["run_id"] for r in rows]
+
+
+def test_power_trace_is_stored_per_run(db_path):
+    cid = create(db_path, repetitions=1, hz=50.0)
+    campaigns.run_campaign(db_path, cid)
+    db = open_store(db_path)
+    try:
+        counts = db.execute(
+            "SELECT r.id, COUNT(t.id) FROM runs r LEFT JOIN traces t ON t.run_id = r.id"
+            " WHERE r.campaign_id = ? GROUP BY r.id",
+            [cid],
+        ).fetchall()
+    finally:
+        db.conn.close()
+    assert sum(n for _, n in counts) > 0
+
+
+def test_a_failing_configuration_is_a_failed_run_and_the_campaign_goes_on(db_path, monkeypatch):
+    from pimp_tui.measure import settings as settings_module
+
+    real = settings_module.generation_settings
+    bad_position = 1
+    bad_config = valid_configs(3)[bad_position]
+
+    def broken(config):
+        result = real(config)
+        if config == bad_config:
+            result.generate_kwargs["num_beams"] = 0  # generate() rejects it
+        return result
+
+    monkeypatch.setattr(settings_module, "generation_settings", broken)
+    cid = create(db_path)
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    rows, camp = runs(db_path, cid)
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(failed) == 2 and all(r["configuration_id"] == bad_position + 1 for r in failed)
+    assert all(r["error"] and r["energy_j"] is None for r in failed)
+    assert camp["done"] == 4 and camp["failed"] == 2
+
+
+def test_pause_then_resume_runs_each_planned_run_exactly_once(db_path):
+    cid = create(db_path)
+    pause = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, RunFinished):
+            pause.set()
+
+    assert campaigns.run_campaign(db_path, cid, on_event=on_event, pause=pause) == "paused"
+    rows, camp = runs(db_path, cid)
+    assert camp["status"] == "paused" and camp["done"] == 1
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    rows, camp = runs(db_path, cid)
+    assert camp["done"] == 6
+    assert Counter((r["configuration_id"], r["repetition"]) for r in rows).most_common(1)[0][1] == 1
+
+
+def test_cancel_stops_between_runs(db_path):
+    cid = create(db_path)
+    cancel = threading.Event()
+    cancel.set()
+    assert campaigns.run_campaign(db_path, cid, cancel=cancel) == "cancelled"
+    rows, camp = runs(db_path, cid)
+    assert camp["status"] == "cancelled" and camp["done"] == 0
+
+
+def test_a_run_left_running_by_a_dead_process_is_redone_once(db_path):
+    cid = create(db_path, repetitions=1)
+    db = open_store(db_path)
+    first = store.pending_runs(db, cid)[0]
+    store.set_status(db, cid, "running", pid=999_999)
+    store.start_run(db, cid, first["id"])
+    db.execute(
+        "UPDATE campaigns SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')"
+    )
+    db.conn.commit()
+    db.conn.close()
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    rows, camp = runs(db_path, cid)
+    assert [r["status"] for r in rows] == ["done"] * 3
+
+
+def test_a_campaign_with_a_live_process_is_not_run_twice(db_path):
+    cid = create(db_path, repetitions=1)
+    db = open_store(db_path)
+    store.set_status(db, cid, "running", pid=4242, host="gpu-box")
+    db.conn.close()
+    with pytest.raises(PimpError, match="running in process 4242 on gpu-box"):
+        campaigns.run_campaign(db_path, cid)
+
+
+def test_bad_campaign_parameters_are_user_errors(db_path):
+    with pytest.raises(PimpError, match="unknown sensor"):
+        create(db_path, sensor="wattmeter")
+    with pytest.raises(PimpError, match="no such local path"):
+        campaigns.create_campaign(db_path, sample_id=1, task="arith", prompts=1, llm="/no/model")
+    with pytest.raises(PimpError, match="unknown task"):
+        campaigns.create_campaign(db_path, sample_id=1, task="trivia", prompts=1, llm=TINY)
