@@ -36,9 +36,6 @@ class Reasoner:
         self._core_dead: tuple[list[str], list[str]] | None = None
         self._count: int | None = None
 
-    def close(self) -> None:
-        self._solver.delete()
-
     # --- satisfiability and completion ----------------------------------------------------
 
     def is_satisfiable(self) -> bool:
