@@ -135,10 +135,25 @@ def list_campaigns(db: sqlite_utils.Database, campaign_id: int | None = None) ->
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         row["params"] = json.loads(row["params"] or "{}")
-        age = row["heartbeat_age_s"]
-        row["alive"] = row["status"] == "running" and age is not None and age < STALE_AFTER_S
+        row["alive"] = _alive(row)
         rows.append(row)
     return rows
+
+
+def _alive(row: Mapping[str, Any]) -> bool:
+    """Whether a process is still running the campaign: on this host, its pid says so at once
+    (a `kill -9` leaves a fresh heartbeat behind); elsewhere, a recent heartbeat does."""
+    if row["status"] != "running":
+        return False
+    if row["host"] == socket.gethostname() and row["pid"]:
+        try:
+            os.kill(row["pid"], 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+    age = row["heartbeat_age_s"]
+    return age is not None and age < STALE_AFTER_S
 
 
 def set_status(db: sqlite_utils.Database, campaign_id: int, status: str, **fields: Any) -> None:

@@ -4,6 +4,7 @@ interrupted runs reset for resume, a finished run and its trace committed togeth
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 
 import pytest
@@ -138,3 +139,16 @@ def test_export_rows_hold_configuration_columns_and_metrics(db):
 def test_unknown_campaign(db):
     with pytest.raises(PimpError, match="no campaign 5"):
         store.get_campaign(db, 5)
+
+
+def test_a_killed_process_on_this_host_is_seen_at_once(db):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # a pid that existed and is gone, as after kill -9
+    cid = create(db)
+    store.set_status(db, cid, "running", pid=proc.pid)
+    assert not store.get_campaign(db, cid)["alive"]
+    store.set_status(db, cid, "running", pid=os.getpid())
+    assert store.get_campaign(db, cid)["alive"]
