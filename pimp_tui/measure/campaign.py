@@ -270,7 +270,6 @@ class _Loop:
         for run in pending:
             if self._stopping():
                 break
-            self.emit(PowerTrace(self.id, None, monitor.drain()))
             settings, key, error = None, None, None
             try:
                 settings = generation_settings(run["config"])
@@ -279,6 +278,8 @@ class _Loop:
                 settings, error = None, f"{type(exc).__name__}: {exc}"
             if settings is not None and params.get("warmup", True) and key != llm.load_key:
                 warm_up(llm, task, settings, key)
+            # Samples since the last run (cooldown, model load, warm-up) are not this run's.
+            self.emit(PowerTrace(self.id, None, monitor.drain()))
             store.start_run(self.db, self.id, run["id"])
             self.emit(RunStarted(self.id, run["id"], run["position"], run["configuration_id"],
                                  run["repetition"], run["config"]))  # fmt: skip
