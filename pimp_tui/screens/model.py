@@ -72,9 +72,9 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
     ]
     DEFAULT_CSS = """
     ModelScreen #model-body { height: 1fr; }
-    ModelScreen FeatureTree { width: 1fr; border: round $primary-darken-2; }
+    ModelScreen FeatureTree { width: 3fr; border: round $primary-darken-2; }
     ModelScreen FeatureTree:focus { border: round $accent; }
-    ModelScreen #model-side { width: 1fr; }
+    ModelScreen #model-side { width: 2fr; }
     ModelScreen #feature-info { height: auto; max-height: 9; border: round $primary-darken-2;
         padding: 0 1; }
     ModelScreen #constraints { height: 1fr; border: round $primary-darken-2; }

@@ -289,13 +289,17 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
     def ask(self, text: str, reports: dict[str, Any]) -> None:
         from pimp_tui.services.predict import predict_partial
 
-        self.post_message(self.Answer(_prediction_table(predict_partial(reports, text))))
+        self.post_message(
+            self.Answer(_prediction_table(predict_partial(reports, text, self.pimp.db_path)))
+        )
 
     @background("query")
     def advise(self, text: str, reports: dict[str, Any]) -> None:
         from pimp_tui.services.predict import recommend_under
 
-        self.post_message(self.Answer(_recommendation(recommend_under(reports, text))))
+        self.post_message(
+            self.Answer(_recommendation(recommend_under(reports, text, self.pimp.db_path)))
+        )
 
     def on_predict_screen_answer(self, message: Answer) -> None:
         self.query_one("#query-view", Static).update(message.renderable)

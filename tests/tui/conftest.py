@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from pimp_tui.app import PimpApp
 
@@ -28,6 +30,13 @@ def make_app(tmp_path: Path, model: Path | None = SMALL_MODEL) -> PimpApp:
 @pytest.fixture
 def app(tmp_path: Path) -> PimpApp:
     return make_app(tmp_path)
+
+
+def shown(widget) -> str:  # type: ignore[no-untyped-def]
+    """The plain text a Static shows (Rich renderables included), as it would print."""
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
