@@ -314,10 +314,11 @@ def measured_pareto(db_path: str | Path) -> ParetoData:
         if e is not None and a is not None
     ]
     front = pareto_front([(e, a) for e, a, _ in pts])
+    varying = varying_features(data.configs)
     labels = []
     for e, a in front:
         config = next(c for ee, aa, c in pts if (ee, aa) == (e, a))
-        labels.append(f"{e:.3g} J/{a:.2f}: {summary(config, 3)}")
+        labels.append(f"{e:.3g} J/{a:.2f}: {summary(config, 4, varying)}")
     return ParetoData([(e, a) for e, a, _ in pts], front, labels)
 
 
@@ -331,8 +332,18 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return front
 
 
-def summary(config: dict[str, Any], limit: int = 6) -> str:
-    parts = [k if v is True else f"{k}={v}" for k, v in config.items() if v not in (False, None)]
+def varying_features(configs: list[dict[str, Any]]) -> set[str]:
+    names = {k for c in configs for k in c}
+    return {n for n in names if len({_key(c.get(n)) for c in configs}) > 1}
+
+
+def summary(config: dict[str, Any], limit: int = 6, only: set[str] | None = None) -> str:
+    """Selected features and values, leaving out those outside `only` (e.g. core ones)."""
+    parts = [
+        k if v is True else f"{k}={v}"
+        for k, v in config.items()
+        if v not in (False, None) and (only is None or k in only)
+    ]
     return " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
 
 
@@ -409,7 +420,8 @@ def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | P
         mean, std = report.predict(config)
         rows.append((target, mean, std, report.learner))
     fixed = " ".join(f"{k}={v}" for k, v in partial.items()) or "(nothing fixed)"
-    return Answer(rows, f"{fixed} → completed: {summary(config, 8)}")
+    varying = set(next(iter(reports.values())).encoder.columns)
+    return Answer(rows, f"{fixed} → completed: {summary(config, 8, varying)}")
 
 
 def recommend_under(
@@ -456,7 +468,8 @@ def recommend_under(
     _, config, predicted = best
     rows = [(t, mean, std) for t, (mean, std) in predicted.items()]
     message = f"least predicted {objective} among {len(seen)} valid configurations"
-    return Answer(rows, summary(config, 10), message)
+    varying = set(next(iter(reports.values())).encoder.columns)
+    return Answer(rows, summary(config, 10, varying), message)
 
 
 def _holds(value: float, op: str, limit: float) -> bool:
