@@ -66,7 +66,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
     DEFAULT_CSS = """
     MonitorScreen #campaign-line { height: 1; padding: 0 1; }
     MonitorScreen #progress-row { height: 1; padding: 0 1; }
-    MonitorScreen ProgressBar { width: 36; }
+    MonitorScreen ProgressBar { width: 42; }
     MonitorScreen #eta { width: 1fr; padding: 0 0 0 1; }
     MonitorScreen #now { height: 2; padding: 0 1; color: $text-muted; }
     MonitorScreen PowerChart { height: 7; padding: 0 1; }
@@ -110,7 +110,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         return self.pimp.sensor
 
     def compose(self) -> ComposeResult:
-        yield Static(self.pane_title("no campaign yet: n starts one"), id="monitor-title",
+        yield Static(self.pane_title("no campaign yet: n measures a stored sample"), id="monitor-title",
                      classes="pane-title")  # fmt: skip
         yield Static("", id="campaign-line")
         with Horizontal(id="progress-row"):
