@@ -1,1 +1,5 @@
-"""Samplers: (model, parameters, seed) -> valid configurations, and an independent coverage checker."""
+"""Samplers: (model, parameters, seed) -> valid configurations; an independent coverage check."""
+
+from pimp_tui.sampling.registry import ALGORITHMS, sample
+
+__all__ = ["ALGORITHMS", "sample"]

@@ -1,0 +1,183 @@
+"""`pimp sample FILE ...` draws a sample; `pimp sample coverage FILE SAMPLE.csv` checks one;
+`pimp sample list` shows the samples in the store.
+
+The sample goes to --out (or stdout) as CSV, one column per feature; coverage and progress go to
+stderr. With --name the model and the sample are also stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from pimp_tui.cli import add_db_option
+from pimp_tui.errors import PimpError
+
+ALGORITHMS = ("twise", "uniform", "distance", "diversified-distance", "all", "csv")
+MISSING_SHOWN = 20
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sample",
+        help="draw a sample of valid configurations, or check a sample's coverage",
+        description=(
+            "pimp sample FILE --algorithm ALG [options]: draw a sample of FILE's valid "
+            "configurations. pimp sample coverage FILE SAMPLE.csv --t T: t-wise coverage of a "
+            "sample. pimp sample list: samples in the store."
+        ),
+    )
+    parser.add_argument(
+        "items", nargs="+", metavar="FILE | coverage FILE SAMPLE.csv | list", help="what to do"
+    )
+    parser.add_argument("--algorithm", "-a", choices=ALGORITHMS, default="twise")
+    parser.add_argument("--t", "-t", type=int, default=2, help="interaction strength (1-3)")
+    parser.add_argument("--size", "-n", type=int, help="number of configurations")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", "-o", help="CSV file to write (default: stdout)")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        help="seconds of local search for twise (the default, an iteration bound, is "
+        "deterministic; a time budget may give different samples on different machines)",
+    )
+    parser.add_argument("--iterations", type=int, help="local-search steps for twise")
+    parser.add_argument("--limit", type=int, help="most configurations 'all' may enumerate")
+    parser.add_argument("--csv", dest="csv_in", help="configurations to validate (algorithm csv)")
+    parser.add_argument(
+        "--with-replacement", action="store_true", help="uniform: allow repeated draws"
+    )
+    parser.add_argument("--name", help="also store the sample under this name (in --db)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    add_db_option(parser)
+    parser.set_defaults(func=sample_command)
+
+
+def sample_command(args: argparse.Namespace) -> int:
+    items = args.items
+    if items[0] == "coverage":
+        if len(items) != 3:
+            raise PimpError("usage: pimp sample coverage FILE SAMPLE.csv --t T")
+        return _coverage(items[1], items[2], args.t)
+    if items[0] == "list":
+        return _list(args.db)
+    if len(items) != 1:
+        raise PimpError("usage: pimp sample FILE --algorithm ALG [options]")
+    return _sample(items[0], args)
+
+
+def _progress(args: argparse.Namespace):
+    if args.quiet:
+        return None
+    start = time.monotonic()
+
+    def report(message: str) -> None:
+        print(f"pimp: [{time.monotonic() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _sample(path: str, args: argparse.Namespace) -> int:
+    from pimp_tui.sampling import sample
+    from pimp_tui.sampling.csvio import read_configs, write_configs
+    from pimp_tui.variability.io import load_model
+    from pimp_tui.variability.reasoning import Reasoner
+
+    model = load_model(path)
+    given = None
+    if args.algorithm == "csv":
+        if not args.csv_in:
+            raise PimpError("--algorithm csv needs --csv IN.csv")
+        given = read_configs(model, args.csv_in)
+    started = time.monotonic()
+    configs = sample(
+        model,
+        args.algorithm,
+        t=args.t,
+        size=args.size,
+        seed=args.seed,
+        time_budget=args.time_budget,
+        limit=args.limit,
+        progress=_progress(args),
+        replacement=args.with_replacement,
+        configs=given,
+        iterations=args.iterations,
+    )
+    seconds = time.monotonic() - started
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as out:
+            write_configs(model, configs, out)
+    else:
+        write_configs(model, configs, sys.stdout)
+    cover = _check(model, configs, args.t, Reasoner(model))
+    line = f"pimp: {len(configs)} configurations ({args.algorithm}, {seconds:.1f} s)"
+    print(line + (f"; {cover.summary()}" if cover else ""), file=sys.stderr)
+    if args.name:
+        _store(args, model, configs, cover)
+    return 0
+
+
+def _check(model, configs, t, reasoner):
+    from pimp_tui.sampling.coverage import coverage
+
+    try:
+        return coverage(model, configs, t, reasoner)
+    except PimpError as exc:
+        print(f"pimp: coverage not computed: {exc}", file=sys.stderr)
+        return None
+
+
+def _store(args: argparse.Namespace, model, configs, cover) -> None:
+    from pimp_tui.store.db import open_store
+    from pimp_tui.store.samples import save_model, save_sample
+
+    db = open_store(args.db)
+    model_id = save_model(db, model)
+    params = {"t": args.t, "size": args.size, "seed": args.seed}
+    if args.time_budget is not None:
+        params["time_budget"] = args.time_budget
+    if args.iterations is not None:
+        params["iterations"] = args.iterations
+    if args.limit is not None:
+        params["limit"] = args.limit
+    if args.algorithm == "uniform":
+        params["replacement"] = args.with_replacement
+    sample_id = save_sample(
+        db, model_id, args.name, args.algorithm, params, configs, cover.as_dict() if cover else None
+    )
+    print(f"pimp: stored sample {args.name!r} (id {sample_id}) in {args.db}", file=sys.stderr)
+
+
+def _coverage(model_path: str, sample_path: str, t: int) -> int:
+    from pimp_tui.sampling.csvio import read_configs
+    from pimp_tui.variability.io import load_model
+    from pimp_tui.variability.reasoning import Reasoner
+
+    model = load_model(model_path)
+    configs = read_configs(model, sample_path)
+    cover = _check(model, configs, t, Reasoner(model))
+    if cover is None:
+        return 2
+    print(cover.summary())
+    for position in cover.invalid_configurations:
+        print(f"invalid configuration: row {position + 2}")
+    for combo in cover.missing[:MISSING_SHOWN]:
+        print("missing: " + " & ".join(combo))
+    if len(cover.missing) > MISSING_SHOWN:
+        print(f"... and {len(cover.missing) - MISSING_SHOWN} more missing")
+    return 0
+
+
+def _list(db_path: str) -> int:
+    from pimp_tui.store.db import open_store
+    from pimp_tui.store.samples import list_samples
+
+    for meta in list_samples(open_store(db_path)):
+        cov = meta["coverage"]
+        shown = f"{cov['covered']}/{cov['valid']} {cov['t']}-wise" if cov else "-"
+        print(
+            f"{meta['id']}\t{meta['model']}\t{meta['name']}\t{meta['algorithm']}\t"
+            f"{meta['size']}\t{shown}"
+        )
+    return 0

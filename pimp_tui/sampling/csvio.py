@@ -1,0 +1,91 @@
+"""Samples as CSV: one column per feature named as in the model, one row per configuration.
+
+Boolean features are written 0/1, typed features as their value, and a deselected typed feature
+as an empty cell. Reading accepts 0/1 and true/false, casts typed values to the feature's type,
+ignores columns that name no feature (task columns, measurements) and rejects a file that lacks
+a feature's column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pimp_tui.errors import PimpError
+from pimp_tui.variability.model import Configuration, FeatureModel, FeatureType, Value
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def format_value(value: Value | None) -> str:
+    if value is None or value is False:
+        return "0" if value is False else ""
+    if value is True:
+        return "1"
+    return str(value)
+
+
+def write_configs(
+    model: FeatureModel, configs: Iterable[Configuration], out: io.TextIOBase
+) -> None:
+    names = model.feature_names()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for config in configs:
+        writer.writerow([format_value(config.get(name)) for name in names])
+
+
+def save_configs(model: FeatureModel, configs: Sequence[Configuration], path: str | Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        write_configs(model, configs, out)
+
+
+def read_configs(model: FeatureModel, path: str | Path) -> list[Configuration]:
+    """Configurations from a CSV file; PimpError names the file, row and column of a bad cell."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise PimpError(f"{path}: {exc.strerror or exc}") from exc
+    if not rows:
+        raise PimpError(f"{path}: empty CSV file (expected a header of feature names)")
+    header = [h.strip() for h in rows[0]]
+    features = {f.name: f for f in model.features()}
+    lacking = [name for name in features if name not in header]
+    if lacking:
+        shown = ", ".join(lacking[:5]) + (" ..." if len(lacking) > 5 else "")
+        raise PimpError(f"{path}: no column for {len(lacking)} feature(s): {shown}")
+    columns = {name: header.index(name) for name in features}
+    out: list[Configuration] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        config: Configuration = {}
+        for name, col in columns.items():
+            cell = row[col].strip() if col < len(row) else ""
+            config[name] = _parse(features[name].type, cell, f"{path}:{number}: {name}")
+        out.append(config)
+    return out
+
+
+def _parse(kind: FeatureType, cell: str, where: str) -> Value | None:
+    if kind is FeatureType.BOOLEAN:
+        low = cell.lower()
+        if low in TRUE:
+            return True
+        if low in FALSE:
+            return False
+        raise PimpError(f"{where}: expected 0 or 1, got {cell!r}")
+    if cell == "":
+        return None
+    try:
+        if kind is FeatureType.INTEGER:
+            return int(cell)
+        if kind is FeatureType.REAL:
+            return float(cell)
+    except ValueError as exc:
+        raise PimpError(f"{where}: expected a number, got {cell!r}") from exc
+    return cell

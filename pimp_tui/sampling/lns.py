@@ -1,0 +1,194 @@
+"""Shrinking a covering sample by large neighbourhood search (destroy and repair, as SampLNS).
+
+Each step removes d configurations and asks a SAT solver for d - 1 new ones that together cover
+every interaction the kept configurations miss: d - 1 copies of the formula, and for each missing
+interaction a clause "some copy contains it". A success shrinks the sample by one. Solver effort
+is bounded by a conflict budget, not by time, so a run is deterministic for a seed; an optional
+wall-clock budget ends the search early (then the result depends on the machine's speed).
+
+A lower bound (interactions no two of which fit in one configuration) ends the search when it is
+reached.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+from pysat.solvers import Solver
+
+from pimp_tui.sampling.interactions import Analysis, covered
+
+Progress = Callable[[str], None]
+
+
+def lower_bound(analysis: Analysis, rng: random.Random, restarts: int = 8) -> int:
+    """Size of a set of valid interactions that pairwise cannot share a configuration."""
+    ok = analysis.pair_valid | np.eye(len(analysis.free), dtype=bool)
+    if analysis.t == 1:
+        variables = [abs(x) for x in analysis.free]
+        return 2 if len(set(variables)) < len(variables) else 1
+    if analysis.t == 2:
+        groups = np.argwhere(np.triu(analysis.valid, 1))
+    else:
+        return 1 if len(analysis.free) else 0
+    if not len(groups):
+        return 1
+    best = 1
+    for _ in range(restarts):
+        order = np.asarray(rng.sample(range(len(groups)), len(groups)))
+        alive = np.ones(len(groups), dtype=bool)
+        size = 0
+        while True:
+            candidates = order[alive[order]]
+            if not len(candidates):
+                break
+            chosen = groups[candidates[0]]
+            alive[candidates[0]] = False
+            size += 1
+            clash = np.zeros(len(groups), dtype=bool)
+            for x in chosen.tolist():
+                for col in range(groups.shape[1]):
+                    clash |= ~ok[x, groups[:, col]]
+            alive &= clash
+        best = max(best, size)
+    return best
+
+
+class Shrinker:
+    """Destroy-and-repair search over a covering sample (models as lists of literals)."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        clauses: list[list[int]],
+        num_vars: int,
+        rng: random.Random,
+        conflict_budget: int = 5000,
+        patience: int = 40,
+    ) -> None:
+        self.analysis = analysis
+        self.clauses = clauses
+        self.num_vars = num_vars
+        self.rng = rng
+        self.conflict_budget = conflict_budget
+        self.patience = patience
+        self.free = np.asarray(analysis.free, dtype=np.int64)
+
+    def drop_redundant(self, models: list[list[int]]) -> list[list[int]]:
+        """Remove configurations whose interactions the others all cover."""
+        models = list(models)
+        changed = True
+        while changed and len(models) > 1:
+            changed = False
+            rows = self.analysis.rows(models)
+            for i in sorted(range(len(models)), key=lambda i: rows[i].sum()):
+                rest = np.delete(rows, i, axis=0)
+                if not (self.analysis.valid & ~covered(rest, self.analysis.t)).any():
+                    models.pop(i)
+                    changed = True
+                    break
+        return models
+
+    def run(
+        self,
+        models: list[list[int]],
+        iterations: int,
+        bound: int,
+        deadline: float | None,
+        progress: Progress | None = None,
+    ) -> list[list[int]]:
+        models = self.drop_redundant(models)
+        d = min(3, len(models))
+        stale = 0
+        for step in range(iterations):
+            if len(models) <= bound or len(models) < 2 or stale >= self.patience:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            d = min(d, len(models))
+            destroyed = self._choose(models, d)
+            kept = [m for i, m in enumerate(models) if i not in destroyed]
+            repaired, status = self._repair(kept, [models[i] for i in destroyed], d - 1)
+            if repaired is not None:
+                stale = 0
+                models = self.drop_redundant(kept + repaired)
+                if progress is not None:
+                    progress(f"local search: {len(models)} configurations (step {step + 1})")
+                continue
+            stale += 1
+            # Unsatisfiable: a bigger neighbourhood is needed; out of budget: a smaller one.
+            if status is False:
+                d = min(d + 1, len(models))
+            else:
+                d = max(2, d - 1)
+        return models
+
+    def _choose(self, models: list[list[int]], d: int) -> list[int]:
+        """d configurations: one at random and, half of the time, its nearest neighbours."""
+        k = len(models)
+        first = self.rng.randrange(k)
+        if self.rng.random() < 0.5:
+            others = [i for i in range(k) if i != first]
+            return [first] + self.rng.sample(others, d - 1)
+        rows = self.analysis.rows(models)
+        distance = (rows != rows[first]).sum(axis=1)
+        near = sorted(range(k), key=lambda i: (distance[i], self.rng.random()))
+        return [first] + [i for i in near if i != first][: d - 1]
+
+    def _repair(
+        self, kept: list[list[int]], destroyed: list[list[int]], copies: int
+    ) -> tuple[list[list[int]] | None, bool | None]:
+        """`copies` models covering what `kept` misses; (None, False) if proven impossible."""
+        t = self.analysis.t
+        missing = self.analysis.valid & ~covered(self.analysis.rows(kept), t)
+        if t == 1:
+            todo = np.argwhere(missing)
+        elif t == 2:
+            todo = np.argwhere(np.triu(missing, 1))
+        else:
+            idx = np.argwhere(missing)
+            todo = idx[(idx[:, 0] < idx[:, 1]) & (idx[:, 1] < idx[:, 2])]
+        if not len(todo):
+            return [], True
+        if copies == 0:
+            return None, False
+        n = self.num_vars
+        solver = Solver(name="cadical195")
+        try:
+            for j in range(copies):
+                shift = j * n
+                solver.append_formula(
+                    [[x + shift if x > 0 else x - shift for x in c] for c in self.clauses]
+                )
+            top = copies * n
+            for row in todo.tolist():
+                lits = self.free[row].tolist()
+                choice = []
+                for j in range(copies):
+                    top += 1
+                    choice.append(top)
+                    shift = j * n
+                    for x in lits:
+                        solver.add_clause([-top, x + shift if x > 0 else x - shift])
+                solver.add_clause(choice)
+            phases = []
+            for j, model in enumerate(destroyed[:copies]):
+                shift = j * n
+                phases += [x + shift if x > 0 else x - shift for x in model]
+            solver.set_phases(phases)
+            solver.conf_budget(self.conflict_budget)
+            status = solver.solve_limited()
+            if not status:
+                return None, status
+            model = solver.get_model() or []
+            values = {abs(x): x > 0 for x in model}
+            out = []
+            for j in range(copies):
+                shift = j * n
+                out.append([v if values.get(v + shift, False) else -v for v in range(1, n + 1)])
+            return out, True
+        finally:
+            solver.delete()

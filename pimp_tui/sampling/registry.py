@@ -1,0 +1,95 @@
+"""One entry point for every sampler: `sample(model, algorithm, ...)` -> valid configurations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pimp_tui.errors import PimpError
+from pimp_tui.sampling.distance import distance_sample
+from pimp_tui.sampling.exhaustive import all_configurations
+from pimp_tui.sampling.literals import cover_problem
+from pimp_tui.sampling.twise import twise_sample
+from pimp_tui.sampling.uniform import uniform_sample
+from pimp_tui.variability.model import Configuration, FeatureModel
+from pimp_tui.variability.reasoning import Reasoner
+
+ALGORITHMS = ("twise", "uniform", "distance", "diversified-distance", "all", "csv")
+DEFAULT_SIZE = 50
+"""Sample size of the random samplers when none is given."""
+
+Progress = Callable[[str], None]
+
+
+def sample(
+    model: FeatureModel,
+    algorithm: str,
+    *,
+    t: int = 2,
+    size: int | None = None,
+    seed: int = 0,
+    time_budget: float | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    replacement: bool = False,
+    configs: Sequence[Configuration] | None = None,
+    iterations: int | None = None,
+) -> list[Configuration]:
+    """Valid configurations of `model` drawn by `algorithm`, deterministic for `seed`.
+
+    twise: covers every valid t-wise interaction (t = 1, 2 or 3); `time_budget` caps its local
+    search in seconds (then the result may depend on the machine's speed), `iterations` bounds
+    it deterministically. uniform / distance / diversified-distance: `size` configurations
+    (uniform: with or without `replacement`). all: every configuration, if at most `limit`.
+    csv: the given `configs`, each checked; PimpError lists the invalid ones and why.
+    """
+    if algorithm not in ALGORITHMS:
+        raise PimpError(f"unknown algorithm {algorithm!r} (choose from {', '.join(ALGORITHMS)})")
+    reasoner = Reasoner(model)
+    if not reasoner.is_satisfiable():
+        raise PimpError("the feature model has no valid configuration")
+    encoding = reasoner.encoding
+    if algorithm == "twise":
+        if t not in (1, 2, 3):
+            raise PimpError(f"t must be 1, 2 or 3, not {t}")
+        result = twise_sample(
+            cover_problem(encoding),
+            t,
+            seed,
+            iterations=300 if iterations is None else iterations,
+            time_budget=time_budget,
+            progress=progress,
+        )
+        out = [encoding.decode(m) for m in result.models]
+    elif algorithm == "uniform":
+        out = uniform_sample(encoding, _size(size), seed, replacement, progress)
+    elif algorithm in ("distance", "diversified-distance"):
+        diversified = algorithm == "diversified-distance"
+        out = distance_sample(encoding, _size(size), seed, diversified, progress)
+    elif algorithm == "all":
+        out = all_configurations(encoding, limit)
+    else:
+        out = validated(reasoner, configs or [])
+    if size is not None and algorithm in ("all", "csv"):
+        out = out[:size]
+    return out
+
+
+def _size(size: int | None) -> int:
+    if size is not None and size < 1:
+        raise PimpError(f"sample size must be positive, not {size}")
+    return DEFAULT_SIZE if size is None else size
+
+
+def validated(reasoner: Reasoner, configs: Sequence[Configuration]) -> list[Configuration]:
+    """The configurations, if all are valid; otherwise PimpError naming each invalid row."""
+    problems = []
+    for position, config in enumerate(configs, start=1):
+        broken = reasoner.violations(config)
+        if broken:
+            problems.append(f"configuration {position} breaks {'; '.join(broken)}")
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise PimpError(
+            f"{len(problems)} invalid configuration(s): " + " | ".join(problems[:5]) + more
+        )
+    return [dict(c) for c in configs]
