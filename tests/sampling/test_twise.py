@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pimp_tui.sampling import sample
+from pimp_tui.sampling.coverage import coverage
+from pimp_tui.sampling.interactions import CoverProblem, analyse
+from pimp_tui.sampling.oracle import Oracle
+from pimp_tui.sampling.twise import twise_sample
+from pimp_tui.variability.reasoning import Reasoner
+from tests.sampling.helpers import every_configuration, interactions, key
+
+
+@pytest.mark.parametrize("t", [1, 2, 3])
+def test_twise_covers_every_valid_interaction_with_valid_configurations(shop, t):
+    configs = sample(shop, "twise", t=t, seed=1, iterations=30)
+    reasoner = Reasoner(shop)
+    assert all(reasoner.is_valid(c) for c in configs)
+    assert set(configs[0]) == set(shop.feature_names())
+    wanted = interactions(shop, every_configuration(shop), t)
+    assert interactions(shop, configs, t) == wanted
+
+
+def test_twise_toybox_pairwise_beats_yasa(toybox):
+    configs = sample(toybox, "twise", t=2, seed=0, iterations=60)
+    assert len(configs) <= 9
+    result = coverage(toybox, configs, 2)
+    assert result.covered == result.valid and not result.missing
+
+
+def test_twise_is_deterministic_for_a_seed(shop):
+    first = sample(shop, "twise", t=2, seed=7, iterations=20)
+    again = sample(shop, "twise", t=2, seed=7, iterations=20)
+    assert [key(c) for c in first] == [key(c) for c in again]
+
+
+def test_twise_rejects_t_out_of_range(shop):
+    from pimp_tui.errors import PimpError
+
+    with pytest.raises(PimpError):
+        sample(shop, "twise", t=4)
+
+
+def _random_cnf(rng: random.Random, n: int, m: int) -> list[list[int]]:
+    clauses = []
+    for _ in range(m):
+        size = rng.choice([2, 2, 3])
+        variables = rng.sample(range(1, n + 1), size)
+        clauses.append([v if rng.random() < 0.5 else -v for v in variables])
+    return clauses
+
+
+def _models(clauses: list[list[int]], n: int) -> list[list[int]]:
+    out = []
+    for bits in range(2**n):
+        model = [v if bits >> (v - 1) & 1 else -v for v in range(1, n + 1)]
+        values = set(model)
+        if all(any(x in values for x in c) for c in clauses):
+            out.append(model)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_valid_pairs_match_enumeration_on_random_cnf(seed):
+    rng = random.Random(seed)
+    n = 9
+    clauses = _random_cnf(rng, n, 14)
+    models = _models(clauses, n)
+    assert models
+    literals = [x for v in range(1, n + 1) for x in (v, -v)]
+    problem = CoverProblem(clauses, n, literals)
+    oracle = Oracle(clauses, n)
+    analysis = analyse(problem, 2, oracle, random.Random(0))
+    oracle.close()
+    truth = {
+        frozenset((a, b))
+        for m in models
+        for a in m
+        for b in m
+        if a != b and a in analysis.free and b in analysis.free
+    }
+    found = {
+        frozenset((analysis.free[i], analysis.free[j]))
+        for i in range(len(analysis.free))
+        for j in range(i + 1, len(analysis.free))
+        if analysis.valid[i, j]
+    }
+    assert found == truth
+    result = twise_sample(problem, 2, seed, iterations=20)
+    sampled = {frozenset((a, b)) for m in result.models for a in m for b in m if a != b}
+    assert truth <= sampled
+    assert all(m in models for m in result.models)
