@@ -62,7 +62,9 @@ def test_twise_campaign_on_the_tiny_model_completes_without_failed_runs(tmp_path
 
 def test_kill_9_then_resume_gives_exactly_one_row_per_planned_run(tmp_path, capsys):
     db = tmp_path / "pimp.db"
-    args = measure_args(db, "--prompts", "2", "--repetitions", "2", "--cooldown", "0.3")
+    args = measure_args(db, "--prompts", "2", "--repetitions", "3", "--cooldown", "0.3")
+    args[args.index("twise")] = "uniform"
+    args += ["--size", "4"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pimp_tui", *args],
@@ -97,7 +99,7 @@ def test_kill_9_then_resume_gives_exactly_one_row_per_planned_run(tmp_path, caps
         ).fetchone()[0],
     )
     db_.conn.close()
-    assert planned == configs * 2 == frame.height
+    assert planned == configs * 3 == frame.height
     assert frame.select(["configuration_id", "repetition"]).is_duplicated().sum() == 0
     assert set(frame["status"]) == {"done"}
 
