@@ -110,8 +110,8 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         return self.pimp.sensor
 
     def compose(self) -> ComposeResult:
-        yield Static(self.pane_title("no campaign yet: n measures a stored sample"), id="monitor-title",
-                     classes="pane-title")  # fmt: skip
+        title = self.pane_title("no campaign yet: n measures a stored sample")
+        yield Static(title, id="monitor-title", classes="pane-title")
         yield Static("", id="campaign-line")
         with Horizontal(id="progress-row"):
             yield ProgressBar(total=1, show_eta=False, id="progress")

@@ -222,7 +222,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
         view = SampleView(form["algorithm"], form["params"], configs, revision=revision)
         view.columns = order_columns(model, configs)
         self.post_message(self.Generated(view))
-        view.coverage = coverage_of(model, configs, t, worker)
+        view.coverage = coverage_of(model, configs, t)
         if not worker.is_cancelled:
             self.post_message(self.Generated(view))
 

@@ -39,12 +39,11 @@ def run_sampler(
     return sample(model, algorithm, progress=progress, **params)
 
 
-def coverage_of(model: FeatureModel, configs: list[Configuration], t: int, worker=None) -> dict:  # type: ignore[no-untyped-def]
+def coverage_of(model: FeatureModel, configs: list[Configuration], t: int) -> dict:
     """t-wise coverage as a JSON-able dict (what the store keeps)."""
     from pimp_tui.sampling.coverage import coverage
 
-    result = coverage(model, configs, t)
-    return {"t": result.t, "valid": result.valid, "covered": result.covered}
+    return coverage(model, configs, t).as_dict()
 
 
 def order_columns(model: FeatureModel, configs: list[Configuration]) -> list[str]:
@@ -97,15 +96,12 @@ def store_sample(
 
 
 def stored_samples(db_path: str | Path) -> list[dict]:
+    """Stored samples, newest first (id, name, algorithm, size, model...)."""
+    from pimp_tui.store.samples import list_samples
+
     db = open_db(db_path)
     try:
-        return list(
-            db.query(
-                "SELECT s.id, s.name, s.algorithm, s.model_id, "
-                "(SELECT COUNT(*) FROM configurations c WHERE c.sample_id = s.id) AS size "
-                "FROM samples s ORDER BY s.id DESC"
-            )
-        )
+        return list(reversed(list_samples(db)))
     finally:
         db.close()
 

@@ -1,0 +1,85 @@
+"""The sampling pane: generate in the background, coverage, save to the store, CSV, reopen."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pimp_tui.screens.sample import SampleScreen
+from pimp_tui.widgets.rows_table import RowsTable
+from tests.tui.conftest import make_app, settle, type_text
+
+pytestmark = pytest.mark.anyio
+
+
+def status(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one("#sample-status").render())
+
+
+async def test_two_wise_sample_with_full_coverage_saved_and_exported(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, SampleScreen)
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        rows = screen.query_one(RowsTable).row_count
+        assert rows == len(screen.view.configs) > 0
+        assert "2-wise coverage 100.0%" in status(app)
+        # save it to the store
+        await pilot.press("s", "ctrl+u")
+        await type_text(pilot, "pairs")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.view.sample_id is not None
+        assert app.workspace.sample_id == screen.view.sample_id
+        assert "stored #" in status(app)
+        # export as CSV
+        target = tmp_path / "pairs.csv"
+        await pilot.press("x", "ctrl+u")
+        await type_text(pilot, str(target))
+        await pilot.press("enter")
+        await settle(pilot)
+        with target.open() as handle:
+            table = list(csv.reader(handle))
+        assert len(table) == rows + 1
+        assert set(table[0]) == set(app.workspace.model.feature_names())
+
+
+async def test_uniform_sample_has_the_size_asked_for(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#algorithm").value = "uniform"
+        screen.query_one("#size").value = "9"
+        await pilot.press("g")
+        await settle(pilot)
+        assert screen.query_one(RowsTable).row_count == 9
+        assert status(app).startswith("9 configurations · uniform")
+
+
+async def test_stored_sample_reopens(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "g")
+        await settle(pilot)
+        await pilot.press("s", "enter")
+        await settle(pilot)
+        stored = app.screen.view
+        app.screen.view = None
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        reopened = app.screen.view
+        assert reopened is not None and reopened.sample_id == stored.sample_id
+        assert reopened.configs == stored.configs
