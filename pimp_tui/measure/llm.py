@@ -232,6 +232,10 @@ def open_llm(
         ).is_file()
         # A bare config.json has no tokenizer: SmolLM2's stands in (ids folded into the vocab).
         tokenizer_dir = str(here) if has_tokenizer else str(converted_dir(smollm2_gguf(), notify))
+    # Reloads happen between runs; their per-tensor progress bars would bury the campaign's.
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
     except Exception as exc:
