@@ -28,7 +28,6 @@ def test_local_directory_and_config_specs():
 
 
 def test_hub_id_missing_from_the_cache_fails_at_once(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(PimpError, match="not in the local Hugging Face cache"):
         resolve("no-such-org/no-such-model")
@@ -81,3 +80,14 @@ def test_config_builds_random_weights_reproducibly(tmp_path):
     wa = a.model_for({}, ()).model.embed_tokens.weight
     wb = b.model_for({}, ()).model.embed_tokens.weight
     assert bool((wa == wb).all())
+
+
+def test_hub_id_found_in_the_local_cache(monkeypatch, tmp_path):
+    snapshot = tmp_path / "models--acme--tiny" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    shutil.copy(paths.TINY_LLM / "config.json", snapshot / "config.json")
+    (tmp_path / "models--acme--tiny" / "refs").mkdir()
+    (tmp_path / "models--acme--tiny" / "refs" / "main").write_text("abc123")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
+    source = resolve("acme/tiny")
+    assert (source.kind, source.location, source.cost_only) == ("hub", "acme/tiny", False)
