@@ -146,7 +146,10 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         keep = constraints.highlighted
         constraints.clear_options()
         constraints.add_options(
-            [Option(Text(c.text or "?"), id=str(i)) for i, c in enumerate(model.constraints)]
+            [
+                Option(Text.assemble((f"{i + 1} ", "bold"), c.text or "?"), id=str(i))
+                for i, c in enumerate(model.constraints)
+            ]
         )
         if keep is not None and model.constraints:
             constraints.highlighted = min(keep, len(model.constraints) - 1)

@@ -102,6 +102,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         self._poll_timer: Timer | None = None
         self._visible = False
         self._prompt = ""
+        self._hidden: set[str] = set()
         self._campaign: dict[str, Any] | None = None
 
     @property
@@ -228,8 +229,8 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         new_campaign = self._campaign is None or self._campaign["id"] != camp["id"]
         self._campaign = camp
         if new_campaign:
-            self._prompt = ""
-            self.load_prompt(camp["task"], camp["prompts"], camp["seed"])
+            self._prompt, self._hidden = "", set()
+            self.load_context(camp["id"], camp["task"], camp["prompts"], camp["seed"])
         table = self.query_one("#runs", DataTable)
         for run in state.finished:
             table.add_row(*_run_cells(run), key=str(run["id"]))
@@ -243,12 +244,17 @@ a labelled estimate, never a measurement). The table lists finished runs as they
                 self._sensor_label = f"{camp['sensor']} · last run"
         self._show_campaign(camp, state)
 
-    @background("prompt")
-    def load_prompt(self, task: str, prompts: int, seed: int) -> None:
-        from pimp_tui.services.monitor import prompt_preview
+    @background("context")
+    def load_context(self, campaign_id: int, task: str, prompts: int, seed: int) -> None:
+        """The first prompt and the abstract features (left out of the running line)."""
+        from pimp_tui.services.monitor import abstract_features, prompt_preview
 
         text = prompt_preview(task, prompts, seed)
-        self.app.call_from_thread(setattr, self, "_prompt", text)
+        hidden = abstract_features(self.pimp.db_path, campaign_id)
+        self.app.call_from_thread(self._context_loaded, text, hidden)
+
+    def _context_loaded(self, prompt: str, hidden: set[str]) -> None:
+        self._prompt, self._hidden = prompt, hidden
 
     def _show_campaign(self, camp: dict[str, Any], state: CampaignState | None) -> None:
         here = self.local is not None and self.local.id == camp["id"]
@@ -263,7 +269,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         if where:
             line.append(f" ({where})", style="dim")
         line.append(f" · sample #{camp['sample_id']} · {camp['task']}×{camp['prompts']}")
-        line.append(f" · {camp['repetitions']} rep · {camp['llm']}")
+        line.append(f" · {camp['repetitions']} rep · {_llm_name(camp['llm'])}")
         line.append(" · sensor ")
         line.append(camp["sensor"] or "auto", style="bold")
         self.query_one("#campaign-line", Static).update(line)
@@ -281,7 +287,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         running = state.running if state is not None else None
         if running is not None and camp["status"] == "running":
             now.append(f"▶ run {running['position'] + 1} rep {running['repetition'] + 1}: ")
-            now.append(_config_summary(running["config"]))
+            now.append(_config_summary(running["config"], self._hidden))
         elif camp.get("error"):
             now.append(f"error: {camp['error']}", style="red")
         if self._prompt:
@@ -381,6 +387,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
             self._switch_to(campaign_id)
         self._stop_idle_monitor()
         self._trace = {}
+        self._trace_dirty = True
         self._sensor_label = "starting…"
         self.local = LocalCampaign(campaign_id)
         self.run_local(self.local)
@@ -390,18 +397,35 @@ a labelled estimate, never a measurement). The table lists finished runs as they
     def run_local(self, local: LocalCampaign) -> None:
         from pimp_tui.measure.campaign import run_campaign
 
+        app = self.app
+        db_path = self.pimp.db_path
+
+        def emit(event: Any) -> None:
+            # Never raise into the campaign: once the app has closed, events go nowhere and
+            # the campaign carries on to the pause point set on unmount.
+            try:
+                self.post_message(self.CampaignEvent(event))
+            except Exception:  # noqa: BLE001
+                pass
+
+        def say(text: str) -> None:
+            try:
+                app.call_from_thread(app.notify, text, timeout=4)
+            except Exception:  # noqa: BLE001
+                pass
+
         status = "failed"
         try:
             status = run_campaign(
-                self.pimp.db_path,
-                local.id,
-                on_event=lambda event: self.post_message(self.CampaignEvent(event)),
-                pause=local.pause,
-                cancel=local.cancel,
-                notify=lambda text: self.app.call_from_thread(self.notify, text, timeout=4),
-            )
+                db_path, local.id, on_event=emit, pause=local.pause, cancel=local.cancel,
+                notify=say,
+            )  # fmt: skip
         finally:
-            self.post_message(self.LocalDone(local.id, status))
+            emit_done = self.LocalDone(local.id, status)
+            try:
+                self.post_message(emit_done)
+            except Exception:  # noqa: BLE001
+                pass
 
     def _switch_to(self, campaign_id: int) -> None:
         self.campaign_id = campaign_id
@@ -503,13 +527,20 @@ def _run_cells(run: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _config_summary(config: Any) -> str:
+def _llm_name(spec: str) -> str:
+    """A model path shown by its last part; names and hub ids as they are."""
+    return spec.rstrip("/").rsplit("/", 1)[-1] if spec.startswith(("/", ".", "~")) else spec
+
+
+def _config_summary(config: Any, hidden: set[str]) -> str:
     if isinstance(config, str):
         import json
 
         config = json.loads(config)
     parts = []
     for key, value in config.items():
+        if key in hidden:
+            continue
         if value is True:
             parts.append(key)
         elif value not in (False, None):

@@ -4,15 +4,12 @@ same."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pimp_tui.services import open_db
-
-RUN_COLUMNS = ("position", "status", "energy_j", "latency_s", "tokens_per_s", "accuracy", "sensor")
 
 
 @dataclass
@@ -132,6 +129,30 @@ def prompt_preview(task: str, prompts: int, seed: int) -> str:
         return ""
 
 
+def abstract_features(db_path: str | Path, campaign_id: int) -> set[str]:
+    """Abstract features of the model the campaign's sample was drawn from."""
+    from pimp_tui.store.samples import load_model_by_id
+
+    db = open_db(db_path)
+    try:
+        row = next(
+            db.query(
+                "SELECT s.model_id FROM campaigns c JOIN samples s ON s.id = c.sample_id"
+                " WHERE c.id = ?",
+                [campaign_id],
+            ),
+            None,
+        )
+        if row is None:
+            return set()
+        model = load_model_by_id(db, row["model_id"])
+    except Exception:  # noqa: BLE001 - only trims what is shown
+        return set()
+    finally:
+        db.close()
+    return {f.name for f in model.features() if f.abstract}
+
+
 def open_power_monitor(sensor_name: str | None, hz: float = 10.0):  # type: ignore[no-untyped-def]
     """A live power monitor for the pane while no campaign of this process is sampling."""
     from pimp_tui.measure.sensors import PowerMonitor, choose_sensor
@@ -140,7 +161,3 @@ def open_power_monitor(sensor_name: str | None, hz: float = 10.0):  # type: igno
     monitor = PowerMonitor(sensor, hz=hz, capacity=int(hz * 600))
     monitor.start()
     return monitor
-
-
-def now() -> float:
-    return time.monotonic()
