@@ -1,0 +1,118 @@
+"""A Gaussian process with one length scale per option (ARD), written for small tabular data.
+
+Why our own: scikit-learn's GP optimiser spends tens of seconds on 130 rows x 17 options; this one
+computes the exact gradient with one tensor contraction, bounds the optimiser's iterations, and
+gives closed-form leave-one-out predictions that the `auto` learner uses to weigh its members
+without refitting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.optimize import minimize
+
+_JITTER = 1e-8
+
+
+class GaussianProcess:
+    """Squared-exponential ARD kernel + white noise on standardised inputs, constant mean.
+
+    Hyperparameters maximise the marginal likelihood from `restarts + 1` starting points (the
+    first one fixed, the others drawn from `seed`).
+    """
+
+    def __init__(self, restarts: int = 1, seed: int = 0, maxiter: int = 150) -> None:
+        self.restarts = restarts
+        self.seed = seed
+        self.maxiter = maxiter
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        self.x_mean_ = x.mean(axis=0)
+        scale = x.std(axis=0)
+        self.keep_ = scale > 1e-12
+        self.x_scale_ = np.where(self.keep_, scale, 1.0)
+        z = self._standardise(x)
+        self.y_mean_ = float(y.mean())
+        self.y_scale_ = float(y.std()) or 1.0
+        t = (y - self.y_mean_) / self.y_scale_
+        sq = (z[:, None, :] - z[None, :, :]) ** 2
+        d = z.shape[1]
+        rng = np.random.default_rng(self.seed)
+        starts = [np.r_[np.full(d, np.log(3.0)), 0.0, np.log(1e-2)]]
+        for _ in range(self.restarts):
+            starts.append(
+                np.r_[
+                    rng.uniform(np.log(0.5), np.log(20.0), d),
+                    rng.uniform(-1.0, 1.0),
+                    rng.uniform(np.log(1e-4), np.log(1e-1)),
+                ]
+            )
+        bounds = [(np.log(0.05), np.log(1e3))] * d + [
+            (np.log(1e-3), np.log(1e2)),
+            (np.log(1e-6), 0.0),
+        ]
+        best = None
+        for start in starts:
+            result = minimize(
+                _neg_log_likelihood, start, args=(sq, t), jac=True, method="L-BFGS-B",
+                bounds=bounds, options={"maxiter": self.maxiter},
+            )  # fmt: skip
+            if best is None or result.fun < best.fun:
+                best = result
+        theta = best.x
+        self.length_scales_ = np.exp(theta[:d])
+        self.signal_var_ = float(np.exp(theta[d]))
+        self.noise_var_ = float(np.exp(theta[d + 1]))
+        self.z_train_ = z
+        k = self.signal_var_ * np.exp(-0.5 * (sq @ (1.0 / self.length_scales_**2)))
+        k[np.diag_indices_from(k)] += self.noise_var_ + _JITTER
+        self.chol_ = cho_factor(k, lower=True)
+        self.alpha_ = cho_solve(self.chol_, t)
+        inverse_diag = np.diag(cho_solve(self.chol_, np.eye(len(t))))
+        self.loo_mean_ = (t - self.alpha_ / inverse_diag) * self.y_scale_ + self.y_mean_
+        self.loo_std_ = np.sqrt(1.0 / inverse_diag) * self.y_scale_
+        return self
+
+    def _standardise(self, x: np.ndarray) -> np.ndarray:
+        return ((np.asarray(x, dtype=float) - self.x_mean_) / self.x_scale_)[:, self.keep_]
+
+    def _cross_kernel(self, x: np.ndarray) -> np.ndarray:
+        z = self._standardise(x)
+        sq = ((z[:, None, :] - self.z_train_[None, :, :]) ** 2) @ (1.0 / self.length_scales_**2)
+        return self.signal_var_ * np.exp(-0.5 * sq)
+
+    def predict(self, x: np.ndarray, return_std: bool = False):
+        k = self._cross_kernel(x)
+        mean = k @ self.alpha_ * self.y_scale_ + self.y_mean_
+        if not return_std:
+            return mean
+        v = cho_solve(self.chol_, k.T)
+        var = np.maximum(self.signal_var_ - np.einsum("ij,ji->i", k, v), 0.0) + self.noise_var_
+        return mean, np.sqrt(var) * self.y_scale_
+
+
+def _neg_log_likelihood(theta: np.ndarray, sq: np.ndarray, t: np.ndarray):
+    """Negative log marginal likelihood (without the constant) and its gradient."""
+    n, _, d = sq.shape
+    ls2 = np.exp(2.0 * theta[:d])
+    signal, noise = np.exp(theta[d]), np.exp(theta[d + 1])
+    kf = signal * np.exp(-0.5 * (sq @ (1.0 / ls2)))
+    k = kf.copy()
+    k[np.diag_indices_from(k)] += noise + _JITTER
+    try:
+        chol = cho_factor(k, lower=True)
+    except np.linalg.LinAlgError:
+        return 1e10, np.zeros_like(theta)
+    alpha = cho_solve(chol, t)
+    inverse = cho_solve(chol, np.eye(n))
+    value = 0.5 * t @ alpha + np.log(np.diag(chol[0])).sum()
+    w = np.outer(alpha, alpha) - inverse
+    wk = w * kf
+    grad = np.empty_like(theta)
+    grad[:d] = -0.5 * np.einsum("ij,ijk->k", wk, sq) / ls2
+    grad[d] = -0.5 * wk.sum()
+    grad[d + 1] = -0.5 * np.trace(w) * noise
+    return value, grad

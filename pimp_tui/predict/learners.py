@@ -1,0 +1,345 @@
+"""Learners behind one scikit-learn-style interface: parameters in `__init__`, explicit seeds,
+`fit(x, y)`, `predict(x)`, and `predict_interval(x, level)` so every prediction comes with an
+uncertainty.
+
+Performance targets of configurable systems are positive and multiplicative (an option scales
+the run time), and the error users care about is relative; so every learner can fit
+log(y) (`log_target="auto"`: when all targets are positive) and predicts exp of its estimate,
+the median, which is what minimises relative error.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from pimp_tui.errors import PimpError
+from pimp_tui.predict.gp import GaussianProcess
+
+
+def _z(level: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + level / 2.0))
+
+
+class Learner:
+    """Base: the log transform, intervals from a per-row standard deviation in fitted space."""
+
+    log_target: str | bool = "auto"
+
+    def fit(self, x, y) -> Learner:
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if len(y) < 2:
+            raise PimpError(f"{len(y)} training row(s): at least 2 are needed")
+        self.log_ = bool(np.all(y > 0)) if self.log_target == "auto" else bool(self.log_target)
+        if self.log_ and np.any(y <= 0):
+            raise PimpError("a log-transformed target must be positive")
+        self.n_features_in_ = x.shape[1]
+        # Small matrices: threaded BLAS only adds contention (20x slower on a busy 2-core box).
+        with threadpool_limits(limits=1):
+            self._fit(x, np.log(y) if self.log_ else y)
+        return self
+
+    def predict(self, x) -> np.ndarray:
+        with threadpool_limits(limits=1):
+            mean, _ = self._predict(np.asarray(x, dtype=float))
+        return np.exp(mean) if self.log_ else mean
+
+    def predict_interval(self, x, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """Central `level` interval of each prediction (ensemble spread or GP posterior, plus the
+        cross-validated residual scale)."""
+        with threadpool_limits(limits=1):
+            mean, std = self._predict(np.asarray(x, dtype=float))
+        half = _z(level) * std
+        low, high = mean - half, mean + half
+        return (np.exp(low), np.exp(high)) if self.log_ else (low, high)
+
+    def uncertainty(self, x) -> np.ndarray:
+        """Standard deviation of each prediction in fitted space (log space when log_)."""
+        with threadpool_limits(limits=1):
+            return self._predict(np.asarray(x, dtype=float))[1]
+
+    # Subclasses implement these two on the (possibly log-transformed) target.
+    def _fit(self, x: np.ndarray, t: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+def _cv_residual_scale(make: Callable[[], object], x: np.ndarray, t: np.ndarray, seed: int):
+    """Root mean squared out-of-fold residual (3 folds): a model's honest error scale."""
+    from sklearn.model_selection import KFold
+
+    folds = min(3, len(t))
+    if folds < 2:
+        return float(np.std(t))
+    oof = np.empty_like(t)
+    for train, test in KFold(folds, shuffle=True, random_state=seed).split(x):
+        oof[test] = make().fit(x[train], t[train]).predict(x[test])
+    return float(np.sqrt(np.mean((oof - t) ** 2)))
+
+
+class _SklearnLearner(Learner):
+    """A scikit-learn regressor; spread from its members where it has them, else the CV scale."""
+
+    def _make(self):
+        raise NotImplementedError
+
+    def _fit(self, x, t):
+        self.model_ = self._make().fit(x, t)
+        self.scale_ = _cv_residual_scale(self._make, x, t, self.seed)
+
+    def _predict(self, x):
+        mean = self.model_.predict(x)
+        members = getattr(self.model_, "estimators_", None)
+        if isinstance(members, list) and members:  # bagged trees: the members disagree
+            spread = np.std([m.predict(x) for m in members], axis=0)
+            return mean, np.sqrt(spread**2 + self.scale_**2)
+        return mean, np.full(len(mean), self.scale_)
+
+
+class RandomForest(_SklearnLearner):
+    """Random forest (the paper's learner)."""
+
+    def __init__(self, n_estimators: int = 300, seed: int = 0, log_target="auto") -> None:
+        self.n_estimators, self.seed, self.log_target = n_estimators, seed, log_target
+
+    def _make(self):
+        from sklearn.ensemble import RandomForestRegressor
+
+        return RandomForestRegressor(self.n_estimators, random_state=self.seed)
+
+    def _fit(self, x, t):  # the forest's own spread covers it: no extra CV fits
+        self.model_ = self._make().fit(x, t)
+        self.scale_ = 0.0
+
+
+class Cart(_SklearnLearner):
+    """One regression tree (DECART's base learner), cost-complexity pruned."""
+
+    def __init__(self, min_samples_leaf: int = 1, seed: int = 0, log_target="auto") -> None:
+        self.min_samples_leaf, self.seed, self.log_target = min_samples_leaf, seed, log_target
+
+    def _make(self):
+        from sklearn.tree import DecisionTreeRegressor
+
+        return DecisionTreeRegressor(min_samples_leaf=self.min_samples_leaf, random_state=self.seed)
+
+
+class GradientBoosting(_SklearnLearner):
+    """Gradient-boosted shallow trees with row subsampling; strong on small samples."""
+
+    def __init__(
+        self,
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        max_depth: int = 3,
+        subsample: float = 0.8,
+        seed: int = 0,
+        log_target="auto",
+    ) -> None:
+        self.n_estimators, self.learning_rate = n_estimators, learning_rate
+        self.max_depth, self.subsample = max_depth, subsample
+        self.seed, self.log_target = seed, log_target
+
+    def _make(self):
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        return GradientBoostingRegressor(
+            n_estimators=self.n_estimators, learning_rate=self.learning_rate,
+            max_depth=self.max_depth, subsample=self.subsample, random_state=self.seed,
+        )  # fmt: skip
+
+
+def _pairwise(x: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Options and their pairwise products (SPL Conqueror's candidate terms)."""
+    d = x.shape[1]
+    terms: list[tuple[int, ...]] = [(i,) for i in range(d)] + list(
+        itertools.combinations(range(d), 2)
+    )
+    columns = [x[:, t[0]] if len(t) == 1 else x[:, t[0]] * x[:, t[1]] for t in terms]
+    return np.column_stack(columns) if columns else np.zeros((len(x), 0)), terms
+
+
+class LinearInteractions(_SklearnLearner):
+    """Linear model over options and pairwise interactions, terms added by forward selection
+    (orthogonal matching pursuit, the number of terms chosen by cross-validation)."""
+
+    def __init__(self, max_terms: int | None = None, seed: int = 0, log_target="auto") -> None:
+        self.max_terms, self.seed, self.log_target = max_terms, seed, log_target
+
+    def _make(self):
+        return _ForwardSelection(self.max_terms, self.seed)
+
+    @property
+    def terms_(self) -> list[tuple[tuple[int, ...], float]]:
+        """Selected terms (option indices) with their coefficients, largest effect first."""
+        return self.model_.selected_terms()
+
+
+class _ForwardSelection:
+    def __init__(self, max_terms: int | None, seed: int) -> None:
+        self.max_terms, self.seed = max_terms, seed
+
+    def fit(self, x, t):
+        from sklearn.linear_model import OrthogonalMatchingPursuit, OrthogonalMatchingPursuitCV
+        from sklearn.model_selection import KFold
+
+        z, self.terms = _pairwise(x)
+        self.keep = z.std(axis=0) > 1e-12
+        z = z[:, self.keep]
+        n = len(t)
+        limit = max(1, min(z.shape[1], n - 2, self.max_terms or n))
+        if n >= 6 and z.shape[1] > 1:
+            cv = KFold(min(5, n // 2), shuffle=True, random_state=self.seed)
+            self.model = OrthogonalMatchingPursuitCV(cv=cv, max_iter=min(limit, n - n // 5 - 1))
+        else:
+            self.model = OrthogonalMatchingPursuit(n_nonzero_coefs=min(limit, z.shape[1]) or None)
+        if z.shape[1] == 0:
+            self.model, self.constant = None, float(np.mean(t))
+            return self
+        self.model.fit(z, t)
+        return self
+
+    def predict(self, x):
+        if self.model is None:
+            return np.full(len(x), self.constant)
+        z, _ = _pairwise(x)
+        return self.model.predict(z[:, self.keep])
+
+    def selected_terms(self):
+        if self.model is None:
+            return []
+        kept = [t for t, k in zip(self.terms, self.keep, strict=True) if k]
+        pairs = [(kept[i], float(c)) for i, c in enumerate(self.model.coef_) if c != 0.0]
+        return sorted(pairs, key=lambda p: -abs(p[1]))
+
+
+class GaussianProcessLearner(Learner):
+    """ARD Gaussian process; its posterior standard deviation is the uncertainty."""
+
+    def __init__(self, restarts: int = 1, seed: int = 0, log_target="auto") -> None:
+        self.restarts, self.seed, self.log_target = restarts, seed, log_target
+
+    def _fit(self, x, t):
+        self.model_ = GaussianProcess(restarts=self.restarts, seed=self.seed).fit(x, t)
+
+    def _predict(self, x):
+        return self.model_.predict(x, return_std=True)
+
+
+class Lasso(_SklearnLearner):
+    """L1-regularised linear model over options and all pairwise interactions."""
+
+    def __init__(self, seed: int = 0, log_target="auto") -> None:
+        self.seed, self.log_target = seed, log_target
+
+    def _make(self):
+        return _PairwiseLasso(self.seed)
+
+
+class _PairwiseLasso:
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def fit(self, x, t):
+        from sklearn.linear_model import LassoCV
+        from sklearn.model_selection import KFold
+
+        z, _ = _pairwise(x)
+        folds = min(5, len(t))
+        cv = KFold(folds, shuffle=True, random_state=self.seed)
+        self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
+        return self
+
+    def predict(self, x):
+        return self.model.predict(_pairwise(x)[0])
+
+
+class Auto(Learner):
+    """The default: an ARD Gaussian process, gradient boosting and a sparse pairwise linear model,
+    blended with weights chosen on the training rows only.
+
+    Each member's out-of-fold predictions (closed-form leave-one-out for the GP, k-fold for the
+    others) are compared with the training targets, and the convex weights (on a 0.1 grid) with
+    the least mean absolute error in fitted space (log space: relative error) are kept. The
+    uncertainty combines the members' disagreement, the GP posterior and the blend's
+    out-of-fold residual scale.
+    """
+
+    def __init__(self, seed: int = 0, folds: int = 5, log_target="auto") -> None:
+        self.seed, self.folds, self.log_target = seed, folds, log_target
+
+    def _members(self) -> dict[str, Callable[[], object]]:
+        return {
+            "gp": lambda: GaussianProcess(restarts=1, seed=self.seed),
+            "gbm": lambda: GradientBoosting(seed=self.seed)._make(),
+            "lasso": lambda: _PairwiseLasso(self.seed),
+        }
+
+    def _fit(self, x, t):
+        from sklearn.model_selection import KFold
+
+        makers = self._members()
+        self.names_ = list(makers)
+        self.models_ = [makers[name]().fit(x, t) for name in self.names_]
+        folds = min(self.folds, len(t))
+        oof = np.empty((len(t), len(self.names_)))
+        for j, (name, model) in enumerate(zip(self.names_, self.models_, strict=True)):
+            if name == "gp":
+                oof[:, j] = model.loo_mean_
+                continue
+            for train, test in KFold(folds, shuffle=True, random_state=self.seed).split(x):
+                oof[test, j] = makers[name]().fit(x[train], t[train]).predict(x[test])
+        self.weights_ = _best_convex_weights(oof, t)
+        self.scale_ = float(np.sqrt(np.mean((oof @ self.weights_ - t) ** 2)))
+
+    def _predict(self, x):
+        preds = np.column_stack([m.predict(x) for m in self.models_])
+        mean = preds @ self.weights_
+        spread2 = ((preds - mean[:, None]) ** 2) @ self.weights_
+        _, gp_std = self.models_[self.names_.index("gp")].predict(x, return_std=True)
+        return mean, np.sqrt(spread2 + np.maximum(gp_std**2, self.scale_**2))
+
+    @property
+    def blend_(self) -> dict[str, float]:
+        """Member name -> weight."""
+        return dict(zip(self.names_, map(float, self.weights_), strict=True))
+
+
+def _best_convex_weights(oof: np.ndarray, t: np.ndarray, steps: int = 10) -> np.ndarray:
+    k = oof.shape[1]
+    best, best_err = np.full(k, 1.0 / k), np.inf
+    for head in itertools.product(range(steps + 1), repeat=k - 1):
+        if sum(head) > steps:
+            continue
+        w = np.array([*head, steps - sum(head)], dtype=float) / steps
+        err = float(np.mean(np.abs(oof @ w - t)))
+        if err < best_err - 1e-12:
+            best, best_err = w, err
+    return best
+
+
+LEARNERS: dict[str, Callable[[int], Learner]] = {
+    "auto": lambda seed: Auto(seed=seed),
+    "rf": lambda seed: RandomForest(seed=seed),
+    "cart": lambda seed: Cart(seed=seed),
+    "gbm": lambda seed: GradientBoosting(seed=seed),
+    "linear-interactions": lambda seed: LinearInteractions(seed=seed),
+    "gp": lambda seed: GaussianProcessLearner(seed=seed),
+    "lasso": lambda seed: Lasso(seed=seed),
+}
+
+
+def make_learner(name: str = "auto", seed: int = 0) -> Learner:
+    """A fresh learner by name (`auto` is the default)."""
+    try:
+        return LEARNERS[name](seed)
+    except KeyError:
+        raise PimpError(f"unknown learner {name!r}: one of {', '.join(LEARNERS)}") from None
