@@ -20,7 +20,8 @@ from pimp_tui.measure.llm import LLM
 from pimp_tui.measure.sensors.base import EnergyReading, Sensor
 from pimp_tui.measure.tasks import Prompt, Task
 
-WARMUP_TOKENS = 8
+WARMUP_TOKENS = 2
+"""Enough for the first forward passes (allocations, kernels) without doubling a slow run."""
 PREFILL_MIN_S = 1.0
 """A prefill window is repeated until it lasts this long (the counter's resolution)."""
 PREFILL_MAX_PASSES = 20
