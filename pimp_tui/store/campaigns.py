@@ -255,12 +255,14 @@ def run_trace(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
 
 def runs_rows(db: sqlite_utils.Database, campaign_id: int | None = None) -> list[dict[str, Any]]:
     """One dict per run: identifiers, status, every configuration value (feature columns) and
-    every metric. A feature named like a run column gets a 'config.' prefix."""
+    every metric. A feature named like a run column gets a 'config.' prefix. Where the campaign
+    overrode max_new_tokens, that column holds the length that ran, not the sampled one."""
     where = "WHERE r.campaign_id = ?" if campaign_id is not None else ""
     cursor = db.execute(
         f"""SELECT r.campaign_id, r.id AS run_id, r.configuration_id, r.repetition, r.position,
                    r.status, r.error, r.started_at, r.finished_at, ca.llm, ca.task, ca.prompts,
-                   {", ".join("r." + name for name in METRIC_COLUMNS)}, c.config
+                   {", ".join("r." + name for name in METRIC_COLUMNS)}, c.config,
+                   ca.params AS campaign_params
             FROM runs r JOIN configurations c ON c.id = r.configuration_id
                         JOIN campaigns ca ON ca.id = r.campaign_id
             {where} ORDER BY r.campaign_id, r.position""",
@@ -271,6 +273,9 @@ def runs_rows(db: sqlite_utils.Database, campaign_id: int | None = None) -> list
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         config = json.loads(row.pop("config"))
+        override = json.loads(row.pop("campaign_params") or "{}").get("max_new_tokens")
+        if override is not None and "max_new_tokens" in config:
+            config["max_new_tokens"] = override
         front = {k: row[k] for k in names[:9] if k in row}
         for feature, value in config.items():
             front[f"config.{feature}" if feature in row else feature] = value

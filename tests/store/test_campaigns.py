@@ -152,3 +152,15 @@ def test_a_killed_process_on_this_host_is_seen_at_once(db):
     assert not store.get_campaign(db, cid)["alive"]
     store.set_status(db, cid, "running", pid=os.getpid())
     assert store.get_campaign(db, cid)["alive"]
+
+
+def test_export_shows_the_output_length_that_ran(db):
+    db.execute("UPDATE configurations SET config = json_set(config, '$.max_new_tokens', 256)")
+    db.conn.commit()
+    plain = create(db, repetitions=1)
+    cid = store.create_campaign(
+        db, sample_id=1, task="arith", prompts=1, repetitions=1, llm="smollm2",
+        params={"max_new_tokens": 8},
+    )  # fmt: skip
+    assert {r["max_new_tokens"] for r in store.runs_rows(db, plain)} == {256}
+    assert {r["max_new_tokens"] for r in store.runs_rows(db, cid)} == {8}
