@@ -68,7 +68,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
     MonitorScreen #progress-row { height: 1; padding: 0 1; }
     MonitorScreen ProgressBar { width: 42; }
     MonitorScreen #eta { width: 1fr; padding: 0 0 0 1; }
-    MonitorScreen #now { height: 2; padding: 0 1; color: $text-muted; }
+    MonitorScreen #now { height: 3; padding: 0 1; color: $text-muted; }
     MonitorScreen PowerChart { height: 7; padding: 0 1; }
     MonitorScreen DataTable { height: 1fr; border: round $primary-darken-2; }
     MonitorScreen DataTable:focus { border: round $accent; }
@@ -288,7 +288,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         if running is not None and camp["status"] == "running":
             now.append(f"▶ run {running['position'] + 1} rep {running['repetition'] + 1}: ")
             now.append(_config_summary(running["config"], self._hidden))
-        elif camp.get("error"):
+        elif camp.get("error") and camp["status"] in ("failed", "paused"):
             now.append(f"error: {camp['error']}", style="red")
         if self._prompt:
             now.append("\nprompt: " + self._prompt.replace("\n", " "), style="italic")

@@ -56,7 +56,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         Binding("i", "view('importance')", "Importance", show=False),
         Binding("x", "view('interactions')", "Interactions", show=False),
         Binding("f", "view('pareto')", "Pareto", tooltip="Energy vs accuracy Pareto front"),
-        Binding("escape", "leave_input", "Leave field", show=False),
+        Binding("escape", "leave_input", "Leave field", tooltip="Back from a field to the keys"),
     ]
     DEFAULT_CSS = """
     PredictScreen #predict-form { height: 1; padding: 0 1; }
@@ -264,6 +264,12 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         if tab == "query":
             self.query_one("#query-input", Input).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The leave-field key shows (and works) only while a field has the focus."""
+        if action == "leave_input":
+            return isinstance(self.focused, Input)
+        return True
+
     def action_leave_input(self) -> None:
         self.query_one(TabbedContent).query_one("Tabs").focus()
 
@@ -276,6 +282,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         if not self.reports:
             self.notify("train a predictor first (t)", severity="warning")
             return
+        self.query_one("#query-view", Static).update(Text("predicting…", "dim"))
         self.ask(event.value, dict(self.reports))
 
     @on(Input.Submitted, "#recommend-input")
@@ -283,6 +290,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         if not self.reports:
             self.notify("train a predictor first (t)", severity="warning")
             return
+        self.query_one("#query-view", Static).update(Text("searching valid configurations…", "dim"))
         self.advise(event.value, dict(self.reports))
 
     @background("query")
@@ -308,7 +316,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
 def _scores_text(report: Any, reports: dict[str, Any]) -> Text:
     text = Text()
     text.append(f"{report.target}", style="bold")
-    text.append(f" · {report.learner} · {report.n} runs · {report.folds}-fold CV: ")
+    text.append(f" · {report.learner} · {report.n} configurations · {report.folds}-fold CV: ")
     text.append(report.headline, style="bold green")
     others = [t for t in reports if t != report.target]
     if others:

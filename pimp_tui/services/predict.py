@@ -100,19 +100,26 @@ class TrainReport:
         return f"R² {self.r2:.3f} ± {self.r2_std:.3f} · MAPE {100 * self.mape:.1f}%"
 
     def predict(self, config: dict[str, Any]) -> tuple[float, float | None]:
-        """Mean and, for tree ensembles, the spread of the members' predictions."""
+        means, stds = self.predict_many([config])
+        return means[0], None if stds is None else stds[0]
+
+    def predict_many(self, configs: list[dict[str, Any]]) -> tuple[list[float], list[float] | None]:
+        """Means and, for tree ensembles, the spread of the members' predictions (one
+        standard deviation): the uncertainty shown with every prediction."""
         import numpy as np
 
-        x = np.asarray([self.encoder.row(config)])
-        mean = float(self.estimator.predict(x)[0])
+        x = np.asarray([self.encoder.row(c) for c in configs])
+        means = [float(v) for v in self.estimator.predict(x)]
         members = getattr(self.estimator, "estimators_", None)
-        if members is None or not hasattr(members, "__len__") or not len(members):
-            return mean, None
-        flat = [m for m in np.ravel(members)]
-        if not all(hasattr(m, "predict") for m in flat):
-            return mean, None
-        values = [float(m.predict(x)[0]) for m in flat]
-        return mean, float(np.std(values))
+        if members is None:
+            return means, None
+        flat = list(np.ravel(members))
+        if not flat or not all(hasattr(m, "predict") for m in flat):
+            return means, None
+        if type(self.estimator).__name__.startswith("GradientBoosting"):
+            return means, None  # stages add up; their spread is not an uncertainty
+        spread = np.std(np.stack([m.predict(x) for m in flat]), axis=0)
+        return means, [float(v) for v in spread]
 
 
 def learner_names() -> list[str]:
@@ -419,13 +426,15 @@ def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | P
     for target, report in reports.items():
         mean, std = report.predict(config)
         rows.append((target, mean, std, report.learner))
-    fixed = " ".join(f"{k}={v}" for k, v in partial.items()) or "(nothing fixed)"
+    fixed = " ".join(
+        k if v is True else f"!{k}" if v is False else f"{k}={v}" for k, v in partial.items()
+    )
     varying = set(next(iter(reports.values())).encoder.columns)
-    return Answer(rows, f"{fixed} → completed: {summary(config, 8, varying)}")
+    return Answer(rows, f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, varying)}")
 
 
 def recommend_under(
-    reports: dict[str, TrainReport], text: str, db_path: str | Path, candidates: int = 300
+    reports: dict[str, TrainReport], text: str, db_path: str | Path, candidates: int = 200
 ) -> Answer:
     """The valid configuration with the least predicted energy (or the first trained target)
     among random valid completions that meet `metric op number` constraints; feature tokens
@@ -449,27 +458,32 @@ def recommend_under(
     from pimp_tui.variability.reasoning import Reasoner
 
     reasoner = Reasoner(model)
-    seen, best = set(), None
+    seen: set[tuple] = set()
+    pool: list[dict[str, Any]] = []
     for seed in range(candidates):
         config = reasoner.complete(partial, seed=seed)
         if config is None:
             raise PimpError("no valid configuration has these feature values")
         key = tuple(sorted((k, _key(v)) for k, v in config.items()))
-        if key in seen:
-            continue
-        seen.add(key)
-        predicted = {t: r.predict(config) for t, r in reports.items()}
-        if all(_holds(predicted[m][0], op, v) for m, op, v in metric_limits):
-            score = predicted[objective][0]
-            if best is None or score < best[0]:
-                best = (score, config, predicted)
+        if key not in seen:
+            seen.add(key)
+            pool.append(config)
+    predicted = {t: r.predict_many(pool) for t, r in reports.items()}
+    best = None
+    for i in range(len(pool)):
+        means = {t: predicted[t][0][i] for t in reports}
+        if all(_holds(means[m], op, v) for m, op, v in metric_limits):
+            if best is None or means[objective] < predicted[objective][0][best]:
+                best = i
     if best is None:
-        return Answer([], "", f"none of {len(seen)} valid configurations meets the constraints")
-    _, config, predicted = best
-    rows = [(t, mean, std) for t, (mean, std) in predicted.items()]
-    message = f"least predicted {objective} among {len(seen)} valid configurations"
+        return Answer([], "", f"none of {len(pool)} valid configurations meets the constraints")
+    rows = [
+        (t, predicted[t][0][best], None if predicted[t][1] is None else predicted[t][1][best])
+        for t in reports
+    ]
+    message = f"least predicted {objective} among {len(pool)} valid configurations"
     varying = set(next(iter(reports.values())).encoder.columns)
-    return Answer(rows, summary(config, 10, varying), message)
+    return Answer(rows, summary(pool[best], 10, varying), message)
 
 
 def _holds(value: float, op: str, limit: float) -> bool:

@@ -43,7 +43,9 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Let debounced work start, then wait for every worker and the repaint."""
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.pause(0.05)  # messages the workers posted
+    await pilot.app.workers.wait_for_complete()  # workers those messages started
+    await pilot.pause(0.05)
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]

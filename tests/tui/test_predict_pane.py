@@ -30,7 +30,7 @@ async def test_train_shows_scores_curve_importance_and_pareto(tmp_path: Path) ->
         await settle(pilot)
         report = screen.reports["energy_j"]
         assert report.n == 14
-        assert "R²" in text_of(app, "#scores") and "14 runs" in text_of(app, "#scores")
+        assert "R²" in text_of(app, "#scores") and "14 configurations" in text_of(app, "#scores")
         # the formula's main effects rank first
         assert {name for name, _ in report.importance[:2]} <= {"Sampling", "Greedy", "Cache"}
         await pilot.press("f")
