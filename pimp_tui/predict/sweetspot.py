@@ -25,9 +25,11 @@ import numpy as np
 import polars as pl
 
 from pimp_tui.errors import PimpError
+from pimp_tui.predict.learners import make_learner
 from pimp_tui.predict.workload import METRICS, Group
 
 DEFAULT_FOLDS = 4
+ONE_SIGMA = 0.6827
 
 
 # --------------------------------------------------------------------------- the analytical model
@@ -98,18 +100,6 @@ def group_features(groups: Sequence[Group]) -> dict[str, np.ndarray]:
     return {g.key: matrix[i] for i, g in enumerate(groups)}
 
 
-def make_learner(name: str, seed: int) -> Any:
-    """The predictor layer's learner `name`, with scikit-learn's random forest as the one used
-    where that layer is not installed."""
-    try:
-        from pimp_tui.predict.learners import make_learner as predictor_learner
-    except ImportError:
-        from sklearn.ensemble import RandomForestRegressor
-
-        return RandomForestRegressor(n_estimators=200, min_samples_leaf=1, random_state=seed)
-    return predictor_learner(name, seed)
-
-
 def _features(frame: pl.DataFrame, encoded: Mapping[str, np.ndarray]) -> np.ndarray:
     n_in = frame["input_length"].to_numpy().astype(float)
     n_out = frame["output_length"].to_numpy().astype(float)
@@ -118,15 +108,10 @@ def _features(frame: pl.DataFrame, encoded: Mapping[str, np.ndarray]) -> np.ndar
 
 
 def _predict_with_spread(learner: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of a learner's predictions (tree spread for a forest, the learner's
-    own interval where it gives one, else none)."""
-    if hasattr(learner, "predict_interval"):
-        mean, low, high = learner.predict_interval(x)
-        return np.asarray(mean), ((np.asarray(high) - np.asarray(low)) / (2 * 1.96)) ** 2
-    if hasattr(learner, "estimators_") and hasattr(learner.estimators_[0], "predict"):
-        trees = np.stack([tree.predict(x) for tree in learner.estimators_])
-        return trees.mean(axis=0), trees.var(axis=0)
-    return np.asarray(learner.predict(x)), np.zeros(len(x))
+    """Mean and variance of a learner's predictions: half its one-sigma (68.27%) interval,
+    squared."""
+    low, high = learner.predict_interval(x, level=ONE_SIGMA)
+    return np.asarray(learner.predict(x)), ((np.asarray(high) - np.asarray(low)) / 2) ** 2
 
 
 # --------------------------------------------------------------------------- per-request models
