@@ -178,7 +178,7 @@ def campaigns_command(args: argparse.Namespace) -> int:
     for row in rows:
         status = row["status"]
         if status == "running" and not row["alive"]:
-            status = "running (stale: process gone?)"
+            status = "interrupted (measure --resume)"
         values = (row["id"], status, row["done"], row["failed"], row["total"], row["sample_id"],
                   row["task"], row["prompts"], row["repetitions"], row["llm"],
                   row["sensor"] or "auto", row["heartbeat_at"] or "-")  # fmt: skip
