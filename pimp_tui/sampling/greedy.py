@@ -34,6 +34,7 @@ class _Packer:
         self.solution = np.zeros((0, nv), dtype=np.int8)
         self.decided: list[list[int]] = []
         self.members: list[np.ndarray] = []
+        self.index = np.arange(1, nv + 1, dtype=np.int64)
 
     def place(self, interaction: Sequence[int]) -> None:
         idx = np.asarray(interaction, dtype=np.int64)
@@ -52,7 +53,8 @@ class _Packer:
                     break
                 tries += 1
                 new = [int(x) for x in self.lits[idx] if self.assigned[c, abs(x) - 1] == 0]
-                self.oracle.solver.set_phases(_phases(self.solution[c]))
+                phases = np.where(self.solution[c] >= 0, self.index, -self.index)
+                self.oracle.solver.set_phases(phases.tolist())
                 model = self.oracle.solve(self.decided[c] + new)
                 if model is not None:
                     self._accept(c, idx, model)
@@ -68,7 +70,7 @@ class _Packer:
         self.assigned = np.vstack([self.assigned, np.zeros((1, nv), dtype=np.int8)])
         self.solution = np.vstack([self.solution, np.zeros((1, nv), dtype=np.int8)])
         self.decided.append([])
-        self.members.append(np.zeros(0, dtype=np.int64))
+        self.members.append(np.zeros(len(self.lits), dtype=bool))
         self._accept(len(self.decided) - 1, idx, model)
 
     def _accept(self, c: int, idx: np.ndarray, model: list[int] | None) -> None:
@@ -77,14 +79,13 @@ class _Packer:
                 self.decided[c].append(int(x))
         if model is not None:
             self.solution[c] = np.sign(np.asarray(model, dtype=np.int64)).astype(np.int8)
-        implied = self.oracle.propagate(self.decided[c]) or []
+        implied = np.asarray(self.oracle.propagate(self.decided[c]) or [], dtype=np.int64)
         row = self.assigned[c]
-        for x in implied:
-            row[abs(x) - 1] = 1 if x > 0 else -1
-        holds = np.flatnonzero(row[self.vars] == self.signs)
-        new = np.setdiff1d(holds, self.members[c], assume_unique=True)
+        row[np.abs(implied) - 1] = np.sign(implied)
+        holds = row[self.vars] == self.signs
+        new = np.flatnonzero(holds & ~self.members[c])
         self.members[c] = holds
-        self._cover(new, holds)
+        self._cover(new, np.flatnonzero(holds))
 
     def _cover(self, new: np.ndarray, every: np.ndarray) -> None:
         if not len(new):
@@ -105,10 +106,6 @@ class _Packer:
         for row in self.solution:
             out.append([int(v + 1) if s > 0 else -int(v + 1) for v, s in enumerate(row)])
         return out
-
-
-def _phases(row: np.ndarray) -> list[int]:
-    return [v + 1 if s >= 0 else -(v + 1) for v, s in enumerate(row.tolist())]
 
 
 def greedy_sample(

@@ -3,8 +3,9 @@
 Each step removes d configurations and asks a SAT solver for d - 1 new ones that together cover
 every interaction the kept configurations miss: d - 1 copies of the formula, and for each missing
 interaction a clause "some copy contains it". A success shrinks the sample by one. Solver effort
-is bounded by a conflict budget, not by time, so a run is deterministic for a seed; an optional
-wall-clock budget ends the search early (then the result depends on the machine's speed).
+is bounded by counted propagations (per step and in total), not by time, so a run is
+deterministic for a seed; an optional wall-clock budget ends the search early (then the result
+depends on the machine's speed).
 
 A lower bound (interactions no two of which fit in one configuration) ends the search when it is
 reached.
@@ -37,8 +38,9 @@ def lower_bound(analysis: Analysis, rng: random.Random, restarts: int = 8) -> in
     if not len(groups):
         return 1
     best = 1
+    shuffler = np.random.default_rng(rng.randrange(2**32))
     for _ in range(restarts):
-        order = np.asarray(rng.sample(range(len(groups)), len(groups)))
+        order = shuffler.permutation(len(groups))
         alive = np.ones(len(groups), dtype=bool)
         size = 0
         while True:
@@ -66,31 +68,51 @@ class Shrinker:
         clauses: list[list[int]],
         num_vars: int,
         rng: random.Random,
-        conflict_budget: int = 5000,
-        patience: int = 40,
+        step_budget: int = 2_000_000,
+        total_budget: int = 120_000_000,
+        patience: int = 30,
     ) -> None:
         self.analysis = analysis
         self.clauses = clauses
         self.num_vars = num_vars
         self.rng = rng
-        self.conflict_budget = conflict_budget
+        self.step_budget = step_budget
+        self.total_budget = total_budget
+        self.spent = 0
         self.patience = patience
         self.free = np.asarray(analysis.free, dtype=np.int64)
 
     def drop_redundant(self, models: list[list[int]]) -> list[list[int]]:
-        """Remove configurations whose interactions the others all cover."""
+        """Remove configurations whose interactions the others all cover, weakest first."""
         models = list(models)
-        changed = True
-        while changed and len(models) > 1:
-            changed = False
+        while len(models) > 1:
             rows = self.analysis.rows(models)
-            for i in sorted(range(len(models)), key=lambda i: rows[i].sum()):
-                rest = np.delete(rows, i, axis=0)
-                if not (self.analysis.valid & ~covered(rest, self.analysis.t)).any():
-                    models.pop(i)
-                    changed = True
-                    break
+            unique = self._uniquely_covered(rows)
+            if unique is None:
+                break
+            spare = [i for i in range(len(models)) if unique[i] == 0]
+            if not spare:
+                break
+            models.pop(min(spare, key=lambda i: rows[i].sum()))
         return models
+
+    def _uniquely_covered(self, rows: np.ndarray) -> np.ndarray | None:
+        """Per configuration, how many valid interactions no other configuration covers."""
+        t = self.analysis.t
+        if t == 3:
+            out = np.zeros(len(rows), dtype=np.int64)
+            total = covered(rows, 3)
+            for i in range(len(rows)):
+                rest = np.delete(rows, i, axis=0)
+                out[i] = int((self.analysis.valid & total & ~covered(rest, 3)).sum())
+            return out
+        f = rows.astype(np.float32)
+        if t == 1:
+            once = (f.sum(axis=0) == 1) & self.analysis.valid
+            return (f @ once.astype(np.float32)).astype(np.int64)
+        once = ((f.T @ f) == 1) & self.analysis.valid
+        weights = once.astype(np.float32)
+        return np.einsum("ij,ij->i", f @ weights, f).astype(np.int64)
 
     def run(
         self,
@@ -106,6 +128,8 @@ class Shrinker:
         for step in range(iterations):
             if len(models) <= bound or len(models) < 2 or stale >= self.patience:
                 break
+            if self.spent >= self.total_budget:
+                break
             if deadline is not None and time.monotonic() > deadline:
                 break
             d = min(d, len(models))
@@ -116,7 +140,10 @@ class Shrinker:
                 stale = 0
                 models = self.drop_redundant(kept + repaired)
                 if progress is not None:
-                    progress(f"local search: {len(models)} configurations (step {step + 1})")
+                    progress(
+                        f"local search: {len(models)} configurations (step {step + 1}, "
+                        f"{self.spent / 1e6:.0f}M propagations)"
+                    )
                 continue
             stale += 1
             # Unsatisfiable: a bigger neighbourhood is needed; out of budget: a smaller one.
@@ -156,7 +183,7 @@ class Shrinker:
         if copies == 0:
             return None, False
         n = self.num_vars
-        solver = Solver(name="cadical195")
+        solver = Solver(name="glucose4")
         try:
             for j in range(copies):
                 shift = j * n
@@ -179,8 +206,9 @@ class Shrinker:
                 shift = j * n
                 phases += [x + shift if x > 0 else x - shift for x in model]
             solver.set_phases(phases)
-            solver.conf_budget(self.conflict_budget)
+            solver.prop_budget(self.step_budget)
             status = solver.solve_limited()
+            self.spent += int(solver.accum_stats().get("propagations", 0))
             if not status:
                 return None, status
             model = solver.get_model() or []

@@ -47,9 +47,9 @@ def default_restarts(n_free: int) -> int:
     """Greedy orders to try: many on small models, where each costs milliseconds."""
     if n_free <= 200:
         return 16
-    if n_free <= 1000:
-        return 6
-    return 3
+    if n_free <= 600:
+        return 4
+    return 2
 
 
 def twise_sample(
@@ -82,8 +82,7 @@ def twise_sample(
         tries = restarts if restarts is not None else default_restarts(n)
         for attempt in range(tries):
             order = list(range(n))
-            if attempt:
-                rng.shuffle(order)
+            rng.shuffle(order)
             models = greedy_sample(_relabel(analysis, order), oracle)
             if best is None or len(models) < len(best):
                 best = models
