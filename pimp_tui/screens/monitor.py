@@ -97,6 +97,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         self._trace: dict[int, deque[float]] = {}
         self._trace_dirty = False
         self._sensor_label = "none yet"
+        self._idle_label = ""
         self._idle_monitor: Any = None
         self._chart_timer: Timer | None = None
         self._poll_timer: Timer | None = None
@@ -173,7 +174,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
             monitor.sensor.close()
             return
         self._idle_monitor = monitor
-        self._sensor_label = _sensor_label(monitor.sensor) + " · idle"
+        self._idle_label = _sensor_label(monitor.sensor) + " · live"
 
     def _stop_idle_monitor(self) -> None:
         monitor, self._idle_monitor = self._idle_monitor, None
@@ -191,7 +192,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
             series: dict[int, list[float]] = {}
             for s in monitor.snapshot(max_points=points):
                 series.setdefault(s.device, []).append(s.watts)
-            chart.show(series, self._sensor_label, 0.0)
+            chart.show(series, self._idle_label, 0.0)
             return
         if not self._trace_dirty:
             return

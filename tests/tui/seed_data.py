@@ -40,9 +40,9 @@ def measured_store(db_path: Path, model_path: Path, configurations: int = 14) ->
     db = open_store(db_path)
     try:
         model_id = db["feature_models"].insert({"name": "small", "uvl": write_uvl(model)}).last_pk
-        sample_id = db["samples"].insert(
-            {"model_id": model_id, "name": "all", "algorithm": "all"}
-        ).last_pk
+        sample_id = (
+            db["samples"].insert({"model_id": model_id, "name": "all", "algorithm": "all"}).last_pk
+        )
         db["configurations"].insert_all(
             {"sample_id": sample_id, "position": i, "config": json.dumps(c)}
             for i, c in enumerate(configs)

@@ -27,3 +27,12 @@ def test_constraint_dialog_reports_error(snap_compare, tmp_path: Path) -> None:
         await pilot.press("c", *"Greedy", "space", "equals_sign", "greater_than_sign")
 
     assert snap_compare(make_app(tmp_path), terminal_size=(80, 24), run_before=typing)
+
+
+def test_sample_pane_after_two_wise(snap_compare, tmp_path: Path) -> None:
+    async def generate(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("2", "g")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=(80, 24), run_before=generate)
