@@ -42,6 +42,10 @@ def migrate(conn: sqlite3.Connection) -> None:
         if version <= current:
             continue
         conn.execute("BEGIN IMMEDIATE")
+        # Another connection may have migrated while this one waited for the write lock.
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+            conn.execute("COMMIT")
+            continue
         try:
             # Statement by statement: executescript() would commit our transaction early.
             for statement in _statements(script):
