@@ -18,8 +18,9 @@ from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent,
 
 from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.widgets.plot import bar, line_chart, scatter
+from pimp_tui.widgets.sweetspot import SweetSpotView
 
-TABS = ("curve", "importance", "interactions", "pareto", "query")
+TABS = ("curve", "importance", "interactions", "pareto", "query", "sweetspot")
 
 
 class PredictScreen(PaneScreen):
@@ -28,18 +29,21 @@ class PredictScreen(PaneScreen):
     HELP = """
 [b]Predictor explorer[/b] — learn what a configuration will cost from the measured runs.
 
-Choose the target metric and the learner on the top line, then train (t): the scores are
-cross-validated (R², MAPE), the learning curve shows how the score grows with the number of
-runs, importance bars rank the features, interactions list the strongest pairs.
-The Pareto view plots the measured configurations, energy against accuracy, with the
-non-dominated ones joined.
+Choose the target metric and the learner on the top line (tab, then enter or the arrows), then
+train (t). Repetitions of a configuration are averaged. The scores are 5-fold cross-validated
+(R², MAPE). The learning curve shows the held-out MAPE as the number of training
+configurations grows; importance bars say how much the error grows when a feature is shuffled
+(percentage points); interactions list the strongest pairs by Friedman's H² (0: the effects add
+up, 1: all interaction). The Pareto view plots the measured configurations, energy against
+accuracy, the non-dominated ones joined and marked ●.
 
-Query (q): write feature values, e.g. [i]do_sample temperature=0.7 num_beams=1[/i] (a name
-alone selects a feature, [i]!name[/i] deselects it; others are completed to a valid
-configuration), and read the predicted metrics with their uncertainty (± one standard
-deviation across the ensemble). Recommend (ctrl+r in the query field, or R): write
-constraints such as [i]accuracy >= 0.5[/i] and get the configuration predicted to use the
-least energy under them.
+Query (q): write feature values, e.g. [i]MultinomialSampling temperature=0.7 batch_size=4[/i]
+(a name alone selects a feature, [i]!name[/i] deselects it); the reasoner completes them to a
+valid configuration, and every trained predictor answers with its uncertainty (± half its
+central 68% interval). Recommend (R, or tab to the second field): write constraints such as
+[i]accuracy >= 0.5, latency_s <= 2[/i], optionally with feature values, and get the valid
+configuration predicted to use the least energy under them (the constrained metrics need a
+trained predictor). Esc leaves a field.
 Views: l curve · i importance · x interactions · f Pareto front · q query.
 """
     BINDINGS = [
@@ -56,6 +60,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         Binding("i", "view('importance')", "Importance", show=False),
         Binding("x", "view('interactions')", "Interactions", show=False),
         Binding("f", "view('pareto')", "Pareto", tooltip="Energy vs accuracy Pareto front"),
+        Binding("w", "view('sweetspot')", "Sweet spots", show=False),
         Binding("escape", "leave_input", "Leave field", tooltip="Back from a field to the keys"),
     ]
     DEFAULT_CSS = """
@@ -106,8 +111,8 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
             yield Select([("energy_j", "energy_j")], value="energy_j", allow_blank=False,
                          compact=True, id="target")  # fmt: skip
             yield Label("learner")
-            yield Select([("random-forest", "random-forest")], value="random-forest",
-                         allow_blank=False, compact=True, id="learner")  # fmt: skip
+            yield Select([("rf", "rf")], value="rf", allow_blank=False, compact=True,
+                         id="learner")  # fmt: skip
         yield Static(Text("no predictor yet: t trains one on the measured runs", "dim"),
                      id="scores")  # fmt: skip
         with TabbedContent(initial="curve"):
@@ -129,11 +134,14 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
                                 id="recommend-input")  # fmt: skip
                     with VerticalScroll(id="query-result"):
                         yield Static("", id="query-view")
+            with TabPane("Sweet spots", id="sweetspot"):
+                yield SweetSpotView(id="sweetspot-view")
         yield Footer(compact=True)
 
     def sync(self) -> None:
         self.load_options()
         self.load_pareto()
+        self.query_one(SweetSpotView).load(self.pimp.db_path)
 
     # --- options and data -------------------------------------------------------------------
 
@@ -221,10 +229,10 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         width, height = self._view_size("#curve-view")
         sizes = [n for n, _ in report.curve]
         scores = [s for _, s in report.curve]
-        rows = line_chart([scores], width, height - 2, y_range=(min(min(scores), 0.0), 1.0))
+        rows = line_chart([scores], width, height - 2)
         caption = Text(
-            f"{report.curve_metric} vs training runs: {sizes[0]} … {sizes[-1]} "
-            f"(last {scores[-1]:.3f})",
+            f"{report.curve_metric} (held-out) vs training configurations: {sizes[0]} … "
+            f"{sizes[-1]} (last {scores[-1]:.1f})",
             style="dim",
         )
         self.query_one("#curve-view", Static).update(Group(*rows, caption))
@@ -238,7 +246,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         biggest = max((v for _, v in top), default=0.0)
         width = max(self.size.width - 40, 10)
         for name, value in top:
-            table.add_row(name, Text(bar(value, biggest, width), style="green"), f"{value:.3f}")
+            table.add_row(name, Text(bar(value, biggest, width), style="green"), f"{value:.2f}")
         return table
 
     def _draw_pareto(self) -> None:
@@ -327,7 +335,7 @@ def _scores_text(report: Any, reports: dict[str, Any]) -> Text:
 def _interactions_table(report: Any) -> Table | Text:
     if not report.interactions:
         return Text("no pairwise interactions found", style="dim")
-    table = Table("feature", "with", "strength", box=None, padding=(0, 1), header_style="bold")
+    table = Table("feature", "with", "H²", box=None, padding=(0, 1), header_style="bold")
     for a, b, value in report.interactions[:20]:
         table.add_row(a, b, f"{value:.3f}")
     return table

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,111 +41,49 @@ class Dataset:
 
 
 @dataclass
-class Encoder:
-    """Configuration -> numeric row: Boolean features 1/0, numbers their value (0 when
-    deselected), strings an index among the values seen."""
-
-    columns: list[str]
-    levels: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def fit(cls, features: list[str], configs: list[dict[str, Any]]) -> Encoder:
-        columns, levels = [], {}
-        for name in features:
-            values = {_key(c.get(name)) for c in configs}
-            if len(values) < 2:
-                continue  # constant in the data: nothing to learn from
-            columns.append(name)
-            strings = sorted({c.get(name) for c in configs if isinstance(c.get(name), str)})
-            if strings:
-                levels[name] = strings
-        return cls(columns, levels)
-
-    def row(self, config: dict[str, Any]) -> list[float]:
-        out = []
-        for name in self.columns:
-            value = config.get(name)
-            if name in self.levels:
-                out.append(float(self.levels[name].index(value)) if value in self.levels[name]
-                           else -1.0)  # fmt: skip
-            elif value is None or value is False:
-                out.append(0.0)
-            elif value is True:
-                out.append(1.0)
-            else:
-                out.append(float(value))
-        return out
-
-
-@dataclass
 class TrainReport:
     target: str
     learner: str
     n: int
     folds: int
     r2: float
-    r2_std: float
     mape: float
+    """Out-of-fold MAPE, percent."""
     curve: list[tuple[int, float]]
     curve_metric: str
     importance: list[tuple[str, float]]
     interactions: list[tuple[str, str, float]]
     estimator: Any
-    encoder: Encoder
+    encoder: Any
     model_id: int | None
-    configs: list[dict[str, Any]]
+    varying: set[str]
+    """Features whose value differs among the training configurations."""
 
     @property
     def headline(self) -> str:
-        return f"R² {self.r2:.3f} ± {self.r2_std:.3f} · MAPE {100 * self.mape:.1f}%"
+        return f"R² {self.r2:.3f} · MAPE {self.mape:.1f}%"
 
     def predict(self, config: dict[str, Any]) -> tuple[float, float | None]:
-        means, stds = self.predict_many([config])
-        return means[0], None if stds is None else stds[0]
+        means, spreads = self.predict_many([config])
+        return means[0], spreads[0]
 
-    def predict_many(self, configs: list[dict[str, Any]]) -> tuple[list[float], list[float] | None]:
-        """Means and, for tree ensembles, the spread of the members' predictions (one
-        standard deviation): the uncertainty shown with every prediction."""
-        import numpy as np
+    def predict_many(self, configs: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
+        """Predictions with their uncertainty: half the width of the learner's central 68%
+        interval (one standard deviation for a symmetric one)."""
+        x = self.encoder.encode(configs)
+        means = self.estimator.predict(x)
+        low, high = self.estimator.predict_interval(x, level=ONE_SIGMA)
+        return [float(v) for v in means], [float(v) for v in (high - low) / 2]
 
-        x = np.asarray([self.encoder.row(c) for c in configs])
-        means = [float(v) for v in self.estimator.predict(x)]
-        members = getattr(self.estimator, "estimators_", None)
-        if members is None:
-            return means, None
-        flat = list(np.ravel(members))
-        if not flat or not all(hasattr(m, "predict") for m in flat):
-            return means, None
-        if type(self.estimator).__name__.startswith("GradientBoosting"):
-            return means, None  # stages add up; their spread is not an uncertainty
-        spread = np.std(np.stack([m.predict(x) for m in flat]), axis=0)
-        return means, [float(v) for v in spread]
+
+ONE_SIGMA = 0.6827
 
 
 def learner_names() -> list[str]:
-    return list(_LEARNERS)
+    """The predictor layer's learners, the random forest first (fast, and the paper's)."""
+    from pimp_tui.predict.learners import LEARNERS
 
-
-def _make_learner(name: str, seed: int) -> Any:
-    from sklearn.ensemble import (
-        ExtraTreesRegressor,
-        GradientBoostingRegressor,
-        RandomForestRegressor,
-    )
-    from sklearn.linear_model import RidgeCV
-    from sklearn.neighbors import KNeighborsRegressor
-
-    builders = {
-        "random-forest": lambda: RandomForestRegressor(n_estimators=100, random_state=seed),
-        "extra-trees": lambda: ExtraTreesRegressor(n_estimators=100, random_state=seed),
-        "gradient-boosting": lambda: GradientBoostingRegressor(random_state=seed),
-        "ridge": lambda: RidgeCV(),
-        "knn": lambda: KNeighborsRegressor(n_neighbors=3),
-    }
-    return builders[name]()
-
-
-_LEARNERS = ("random-forest", "extra-trees", "gradient-boosting", "ridge", "knn")
+    return sorted(LEARNERS, key=lambda name: (name != "rf", name))
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -203,11 +141,15 @@ def target_choices(db_path: str | Path) -> list[tuple[str, str]]:
 
 
 def train_report(db_path: str | Path, target: str, learner: str, seed: int = 0) -> TrainReport:
+    """Cross-validated scores, a learning curve, importances and the strongest interactions of
+    `learner` on `target`, then the learner fitted on every measured configuration."""
     import numpy as np
-    from sklearn.model_selection import KFold, cross_validate, learning_curve
 
-    if learner not in _LEARNERS:
-        raise PimpError(f"unknown learner {learner!r}: one of {', '.join(_LEARNERS)}")
+    from pimp_tui.predict.encoding import Encoder
+    from pimp_tui.predict.evaluation import cross_validate, learning_curve
+    from pimp_tui.predict.explain import interaction_strength, permutation_importance
+    from pimp_tui.predict.learners import make_learner
+
     data = load_dataset(db_path)
     pairs = [
         (c, y) for c, y in zip(data.configs, data.targets[target], strict=True) if y is not None
@@ -218,83 +160,51 @@ def train_report(db_path: str | Path, target: str, learner: str, seed: int = 0) 
             "are needed to cross-validate"
         )
     configs = [c for c, _ in pairs]
-    encoder = Encoder.fit(data.features, configs)
-    if not encoder.columns:
-        raise PimpError("every measured configuration has the same feature values")
-    x = np.asarray([encoder.row(c) for c in configs])
+    model = _stored_model(db_path, data.model_id)
+    encoder = Encoder.from_model(model) if model is not None else Encoder.from_configs(configs)
+    x = encoder.encode(configs)
     y = np.asarray([v for _, v in pairs], dtype=float)
-    folds = min(5, len(y))
-    cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = cross_validate(
-        _make_learner(learner, seed), x, y, cv=cv,
-        scoring=("r2", "neg_mean_absolute_percentage_error"),
-    )  # fmt: skip
-    r2 = scores["test_r2"]
-    mape = -scores["test_neg_mean_absolute_percentage_error"]
-    # The curve is coarser than the scores (3 folds, 4 sizes): it shows a trend, and it is the
-    # most expensive part of training.
-    sizes, _, test = learning_curve(
-        _make_learner(learner, seed), x, y, scoring="r2",
-        cv=KFold(n_splits=min(3, len(y)), shuffle=True, random_state=seed),
-        train_sizes=np.linspace(0.4, 1.0, 4), shuffle=True, random_state=seed,
-    )  # fmt: skip
-    curve = [(int(n), float(np.nanmean(s))) for n, s in zip(sizes, test, strict=True)]
-    estimator = _make_learner(learner, seed).fit(x, y)
-    importance = _importance(estimator, x, y, encoder.columns, seed)
-    top = [name for name, _ in importance[:6]]
-    interactions = _interactions(estimator, x, encoder.columns, top)
+    cv = cross_validate(x, y, learner=learner, folds=5, seed=seed)
+    curve = [
+        (p.size, p.mape_mean)
+        for p in learning_curve(x, y, learner=learner, repeats=CURVE_REPEATS, seed=seed)
+    ]
+    estimator = make_learner(learner, seed).fit(x, y)
+    columns = encoder.columns
+    ranked = permutation_importance(estimator, x, y, columns, seed=seed)
+    importance = [(readable(i.feature), i.mean) for i in ranked]
+    top = [columns.index(i.feature) for i in ranked[:TOP_FOR_INTERACTIONS] if i.mean > 0]
+    interactions = [
+        (readable(i.first), readable(i.second), i.h2)
+        for i in interaction_strength(estimator, x, columns, features=top, seed=seed)
+    ] if len(top) > 1 else []  # fmt: skip
     return TrainReport(
-        target, learner, len(y), folds, _finite(np.nanmean(r2)), _finite(np.nanstd(r2)),
-        _finite(np.nanmean(mape)), curve, "R²", importance, interactions, estimator, encoder,
-        data.model_id, configs,
+        target, learner, len(y), int(cv["folds"]), float(cv["r2"]), float(cv["mape"]), curve,
+        "MAPE %", importance, interactions, estimator, encoder, data.model_id,
+        varying_features(configs),
     )  # fmt: skip
 
 
-def _finite(value: float) -> float:
-    return float(value) if math.isfinite(value) else float("nan")
+def readable(column: str) -> str:
+    """`Decoding.alternative=Greedy` (the encoder's one-hot column) reads as `Greedy`."""
+    return column.split("=", 1)[1] if ".alternative=" in column else column
 
 
-def _importance(estimator: Any, x: Any, y: Any, columns: list[str], seed: int) -> list:
-    values = getattr(estimator, "feature_importances_", None)
-    if values is None:
-        from sklearn.inspection import permutation_importance
-
-        values = permutation_importance(estimator, x, y, n_repeats=5, random_state=seed)[
-            "importances_mean"
-        ]
-    ranked = sorted(zip(columns, (float(v) for v in values), strict=True), key=lambda p: -p[1])
-    return ranked
+CURVE_REPEATS = 3
+"""Random splits per learning-curve size: the curve shows a trend, and it is the dearest part."""
+TOP_FOR_INTERACTIONS = 6
 
 
-def _interactions(estimator: Any, x: Any, columns: list[str], top: list[str]) -> list:
-    """Strength of each pair among the most important features: the spread of the two-way
-    partial dependence left once both one-way effects are removed (Friedman's H, unnormalised),
-    over a background of at most 64 measured rows."""
-    import numpy as np
+def _stored_model(db_path: str | Path, model_id: int | None) -> Any:
+    if model_id is None:
+        return None
+    from pimp_tui.store.samples import load_model_by_id
 
-    background = x[:64]
-    m = len(background)
-    base = float(estimator.predict(background).mean())
-
-    def partial_dependence(cols: tuple[int, ...], grid: list[tuple[float, ...]]) -> Any:
-        """Mean prediction over the background with `cols` set to each grid point (one
-        predict call for the whole grid)."""
-        data = np.repeat(background[None, :, :], len(grid), axis=0)
-        for k, col in enumerate(cols):
-            data[:, :, col] = np.asarray([g[k] for g in grid])[:, None]
-        return estimator.predict(data.reshape(-1, x.shape[1])).reshape(len(grid), m).mean(1)
-
-    out = []
-    for i, a in enumerate(top):
-        for b in top[i + 1 :]:
-            ia, ib = columns.index(a), columns.index(b)
-            grid_a, grid_b = np.unique(x[:, ia])[:8], np.unique(x[:, ib])[:8]
-            one_a = partial_dependence((ia,), [(v,) for v in grid_a])
-            one_b = partial_dependence((ib,), [(v,) for v in grid_b])
-            both = partial_dependence((ia, ib), [(va, vb) for va in grid_a for vb in grid_b])
-            residual = both.reshape(len(grid_a), len(grid_b)) - one_a[:, None] - one_b[None, :]
-            out.append((a, b, float(np.std(residual + base))))
-    return sorted(out, key=lambda t: -t[2])
+    db = open_db(db_path)
+    try:
+        return load_model_by_id(db, model_id)
+    finally:
+        db.close()
 
 
 # --- Pareto ----------------------------------------------------------------------------------
@@ -406,17 +316,11 @@ def _complete(model: Any, partial: dict[str, Any], seed: int = 0) -> dict[str, A
     return config
 
 
-def _model_for(reports: dict[str, TrainReport], db_path: str | Path | None) -> Any:
-    from pimp_tui.store.samples import load_model_by_id
-
-    report = next(iter(reports.values()))
-    if report.model_id is None or db_path is None:
+def _model_for(reports: dict[str, TrainReport], db_path: str | Path) -> Any:
+    model = _stored_model(db_path, next(iter(reports.values())).model_id)
+    if model is None:
         raise PimpError("the measured runs' feature model is not in the store")
-    db = open_db(db_path)
-    try:
-        return load_model_by_id(db, report.model_id)
-    finally:
-        db.close()
+    return model
 
 
 def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | Path) -> Answer:
@@ -429,7 +333,7 @@ def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | P
     fixed = " ".join(
         k if v is True else f"!{k}" if v is False else f"{k}={v}" for k, v in partial.items()
     )
-    varying = set(next(iter(reports.values())).encoder.columns)
+    varying = next(iter(reports.values())).varying
     return Answer(rows, f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, varying)}")
 
 
@@ -477,12 +381,9 @@ def recommend_under(
                 best = i
     if best is None:
         return Answer([], "", f"none of {len(pool)} valid configurations meets the constraints")
-    rows = [
-        (t, predicted[t][0][best], None if predicted[t][1] is None else predicted[t][1][best])
-        for t in reports
-    ]
+    rows = [(t, predicted[t][0][best], predicted[t][1][best]) for t in reports]
     message = f"least predicted {objective} among {len(pool)} valid configurations"
-    varying = set(next(iter(reports.values())).encoder.columns)
+    varying = next(iter(reports.values())).varying
     return Answer(rows, summary(pool[best], 10, varying), message)
 
 
