@@ -4,7 +4,6 @@ what-if queries (completed to valid configurations by the reasoner)."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,23 +229,14 @@ def measured_pareto(db_path: str | Path) -> ParetoData:
         )  # fmt: skip
         if e is not None and a is not None
     ]
-    front = pareto_front([(e, a) for e, a, _ in pts])
+    from pimp_tui.predict.pareto import pareto_front
+
+    indices = pareto_front([(e, a) for e, a, _ in pts], maximise=[False, True]) if pts else []
     varying = varying_features(data.configs)
-    labels = []
-    for e, a in front:
-        config = next(c for ee, aa, c in pts if (ee, aa) == (e, a))
-        labels.append(f"{e:.3g} J/{a:.2f}: {summary(config, 4, varying)}")
+    front = [(pts[i][0], pts[i][1]) for i in indices]
+    labels = [f"{e:.3g} J/{a:.2f}: {summary(pts[i][2], 4, varying)}" for (e, a), i in
+              zip(front, indices, strict=True)]  # fmt: skip
     return ParetoData([(e, a) for e, a, _ in pts], front, labels)
-
-
-def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Minimise x, maximise y."""
-    front, best = [], -math.inf
-    for x, y in sorted(set(points), key=lambda p: (p[0], -p[1])):
-        if y > best:
-            front.append((x, y))
-            best = y
-    return front
 
 
 def varying_features(configs: list[dict[str, Any]]) -> set[str]:
@@ -337,58 +327,50 @@ def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | P
     return Answer(rows, f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, varying)}")
 
 
+RECOMMEND_BUDGET = 400
+"""Configurations the local search may score (each scored by every trained predictor)."""
+
+
 def recommend_under(
-    reports: dict[str, TrainReport], text: str, db_path: str | Path, candidates: int = 200
+    reports: dict[str, TrainReport], text: str, db_path: str | Path, budget: int = RECOMMEND_BUDGET
 ) -> Answer:
     """The valid configuration with the least predicted energy (or the first trained target)
-    among random valid completions that meet `metric op number` constraints; feature tokens
-    fix features as in a query."""
-    metric_limits, feature_tokens = [], []
+    meeting `metric op number` constraints; other tokens fix feature values as in a query."""
+    from pimp_tui.predict.recommend import Constraint, recommend
+
+    limits, feature_tokens = [], []
     for token in re.split(r"[,;]|\s+and\s+", text):
         token = token.strip()
         if not token:
             continue
-        match = _COMPARE.match(token.replace(" ", ""))
-        if match and match.group(1) in TARGETS:
-            metric_limits.append((match.group(1), match.group(2), float(match.group(3))))
+        if _COMPARE.match(token.replace(" ", "")):
+            limits.append(Constraint.parse(token.replace(" ", "")))
         else:
             feature_tokens.append(token)
-    missing = sorted({m for m, _, _ in metric_limits} - set(reports))
+    missing = sorted({c.target for c in limits} - set(reports))
     if missing:
         raise PimpError("train a predictor for " + ", ".join(missing) + " first")
     objective = "energy_j" if "energy_j" in reports else next(iter(reports))
-    partial = parse_partial(" ".join(feature_tokens))
-    model = _model_for(reports, db_path)
-    from pimp_tui.variability.reasoning import Reasoner
-
-    reasoner = Reasoner(model)
-    seen: set[tuple] = set()
-    pool: list[dict[str, Any]] = []
-    for seed in range(candidates):
-        config = reasoner.complete(partial, seed=seed)
-        if config is None:
-            raise PimpError("no valid configuration has these feature values")
-        key = tuple(sorted((k, _key(v)) for k, v in config.items()))
-        if key not in seen:
-            seen.add(key)
-            pool.append(config)
-    predicted = {t: r.predict_many(pool) for t, r in reports.items()}
-    best = None
-    for i in range(len(pool)):
-        means = {t: predicted[t][0][i] for t in reports}
-        if all(_holds(means[m], op, v) for m, op, v in metric_limits):
-            if best is None or means[objective] < predicted[objective][0][best]:
-                best = i
-    if best is None:
-        return Answer([], "", f"none of {len(pool)} valid configurations meets the constraints")
-    rows = [(t, predicted[t][0][best], predicted[t][1][best]) for t in reports]
-    message = f"least predicted {objective} among {len(pool)} valid configurations"
+    scorers = {t: _scorer(r) for t, r in reports.items()}
+    found = recommend(
+        _model_for(reports, db_path), scorers, objective, limits,
+        fixed=parse_partial(" ".join(feature_tokens)), budget=budget,
+    )  # fmt: skip
+    if found is None:
+        return Answer([], "", "no valid configuration is predicted to meet the constraints")
+    rows = []
+    for target, report in reports.items():
+        mean, spread = report.predict(found.config)
+        rows.append((target, mean, spread))
+    message = f"least predicted {objective} ({found.method}, {found.evaluated} evaluated)"
     varying = next(iter(reports.values())).varying
-    return Answer(rows, summary(pool[best], 10, varying), message)
+    return Answer(rows, summary(found.config, 10, varying), message)
 
 
-def _holds(value: float, op: str, limit: float) -> bool:
-    return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
+def _scorer(report: TrainReport) -> Any:
+    import numpy as np
+
+    return lambda configs: np.asarray(report.predict_many(list(configs))[0])
 
 
 def _key(value: Any) -> str:
