@@ -70,6 +70,7 @@ def _bench(args: argparse.Namespace) -> int:
         "mape_mean": round(result.mape_mean, 4),
         "mape_ci95": round(result.mape_ci95, 4),
         "fit_seconds_mean": round(result.fit_seconds_mean, 4),
+        "fit_cpu_seconds_mean": round(result.fit_cpu_seconds_mean, 4),
         "learner": result.learner,
     }
     print(json.dumps(summary))

@@ -273,8 +273,10 @@ class Auto(Learner):
     out-of-fold residual scale.
     """
 
-    def __init__(self, seed: int = 0, folds: int = 5, log_target="auto") -> None:
-        self.seed, self.folds, self.log_target = seed, folds, log_target
+    def __init__(
+        self, seed: int = 0, folds: int = 5, shrink: float = 1.0, log_target="auto"
+    ) -> None:
+        self.seed, self.folds, self.shrink, self.log_target = seed, folds, shrink, log_target
 
     def _members(self) -> dict[str, Callable[[], object]]:
         return {
@@ -299,10 +301,14 @@ class Auto(Learner):
                 oof[test, j] = makers[name]().fit(x[train], t[train]).predict(x[test])
         self.weights_ = _best_convex_weights(oof, t)
         self.scale_ = float(np.sqrt(np.mean((oof @ self.weights_ - t) ** 2)))
+        # In log space the prediction minimising the expected relative error is not the median
+        # exp(mu) but exp(mu - sigma^2) (the 1/y-weighted median of a log-normal): lower it by
+        # the out-of-fold error variance.
+        self.offset_ = -self.shrink * self.scale_**2 if self.log_ else 0.0
 
     def _predict(self, x):
         preds = np.column_stack([m.predict(x) for m in self.models_])
-        mean = preds @ self.weights_
+        mean = preds @ self.weights_ + self.offset_
         spread2 = ((preds - mean[:, None]) ** 2) @ self.weights_
         _, gp_std = self.models_[self.names_.index("gp")].predict(x, return_std=True)
         return mean, np.sqrt(spread2 + np.maximum(gp_std**2, self.scale_**2))
