@@ -93,7 +93,8 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         super().__init__()
         self.campaign_id: int | None = None
         self.local: LocalCampaign | None = None
-        self._seen = 0
+        self._seen: set[int] = set()
+        """Finished runs already in the table (overlapping polls may report one twice)."""
         self._trace: dict[int, deque[float]] = {}
         self._trace_dirty = False
         self._sensor_label = "none yet"
@@ -208,7 +209,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
     # --- store polling --------------------------------------------------------------------
 
     def _poll(self) -> None:
-        self.poll_store(self.campaign_id, self._seen, self.local is None)
+        self.poll_store(self.campaign_id, len(self._seen), self.local is None)
 
     @background("poll")
     def poll_store(self, campaign_id: int | None, seen: int, with_trace: bool) -> None:
@@ -234,8 +235,9 @@ a labelled estimate, never a measurement). The table lists finished runs as they
             self.load_context(camp["id"], camp["task"], camp["prompts"], camp["seed"])
         table = self.query_one("#runs", DataTable)
         for run in state.finished:
-            table.add_row(*_run_cells(run), key=str(run["id"]))
-            self._seen += 1
+            if run["id"] not in self._seen:
+                self._seen.add(run["id"])
+                table.add_row(*_run_cells(run), key=str(run["id"]))
         if state.finished:
             table.move_cursor(row=table.row_count - 1)
         if self.local is None and camp.get("sensor"):
@@ -431,7 +433,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
     def _switch_to(self, campaign_id: int) -> None:
         self.campaign_id = campaign_id
         self._campaign = None
-        self._seen = 0
+        self._seen = set()
         self.query_one("#runs", DataTable).clear()
         self._poll()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pimp_tui.app import PimpApp
 from pimp_tui.screens.monitor import MonitorScreen
 from pimp_tui.store.db import open_store
 from pimp_tui.widgets.power_chart import PowerChart
@@ -101,3 +102,57 @@ async def test_campaign_running_elsewhere_is_watched_through_the_store(tmp_path:
         await pilot.pause()
         assert any("runs in process 4242" in n.message for n in app._notifications)
     db.close()
+
+
+async def wait_until(pilot, condition, seconds: float = 240.0) -> None:  # type: ignore[no-untyped-def]
+    """Pump the app until `condition()` holds (a campaign runs in a worker thread)."""
+    for _ in range(int(seconds / 0.2)):
+        if condition():
+            return
+        await pilot.pause(0.2)
+    raise AssertionError("timed out waiting for the campaign")
+
+
+async def test_campaign_started_cancelled_and_resumed_here(tmp_path: Path) -> None:
+    """Seeded store -> uniform sample of two -> campaign on the tiny model with the estimate
+    sensor: cancel stops it between runs, resume finishes it, the table fills from the store."""
+    from pimp_tui.paths import TINY_LLM
+
+    app = PimpApp(db=tmp_path / "pimp.db", sensor="estimate")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.workspace.model is not None  # seeded with hf_generation
+        assert app.workspace.model_name == "hf_generation"
+        await pilot.press("2")
+        await settle(pilot)
+        app.screen.query_one("#algorithm").value = "uniform"
+        app.screen.query_one("#size").value = "2"
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.press("s", "enter")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        monitor = app.screen
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        for wid, value in (("#f-prompts", "1"), ("#f-reps", "2"), ("#f-llm", str(TINY_LLM)),
+                           ("#f-tokens", "4"), ("#f-cool", "0")):  # fmt: skip
+            form.query_one(wid).value = value
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: monitor.local is not None)
+        await pilot.press("c")  # cancelled between runs
+        await wait_until(pilot, lambda: monitor.local is None)
+        await settle(pilot)
+        assert monitor._campaign["status"] == "cancelled"
+        assert monitor._campaign["done"] + monitor._campaign["failed"] < 4
+        await pilot.press("r")
+        await wait_until(pilot, lambda: monitor.local is not None)
+        await wait_until(pilot, lambda: monitor.local is None)
+        await pilot.pause(1.2)
+        await settle(pilot)
+        camp = monitor._campaign
+        assert camp["status"] == "done" and camp["done"] + camp["failed"] == 4
+        assert monitor.query_one("#runs").row_count == 4
+        assert "sensor estimate" in str(monitor.query_one("#campaign-line").render())
