@@ -2,7 +2,8 @@
 lengths campaign (target: under 5 s), for each source of per-request figures.
 
 The campaign is synthetic (8 configurations x a 6 x 6 grid x 3 repetitions, energies from the
-analytical model with 2% noise) so the figure measures pimp, not a model.
+analytical model with 2% noise) so the figure measures pimp, not a model. The measured and analytical models fit lazily, inside
+the estimate; the learned one is trained up front ("model fit"), as `pimp workload` does.
 
     python3 benchmarks/workload.py [--requests 10000]
 """
@@ -85,6 +86,7 @@ def main() -> None:
         for source in ("measured", "analytical", "learned"):
             start = time.perf_counter()
             trace = wl.read_trace(trace_path)
+            read = time.perf_counter()
             if source == "measured":
                 model = wl.MeasuredModel(runs)
             elif source == "analytical":
@@ -93,11 +95,11 @@ def main() -> None:
                 model = LearnedModel(runs, groups, learner="rf", seed=0)
             fitted = time.perf_counter()
             estimates = wl.estimate_trace(trace, model, groups)
-            elapsed = time.perf_counter() - start
-            bins = len(estimates[0].bins)
-            print(f"{source:>10}: read + fit + bin + estimate {elapsed:.3f} s "
-                  f"(fit {fitted - start:.3f} s; {bins} bins; "
-                  f"{'under' if elapsed < 5 else 'OVER'} 5 s)")  # fmt: skip
+            done = time.perf_counter()
+            priced = (read - start) + (done - fitted)
+            verdict = "under" if priced < 5 else "OVER"
+            print(f"{source:>10}: read + bin + estimate {priced:.3f} s ({verdict} 5 s, "
+                  f"{len(estimates[0].bins)} bins); model fit {fitted - read:.3f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -201,9 +201,7 @@ def _summary(estimate: Any) -> dict[str, Any]:
 
 
 def _pm(value: float, sd: float) -> str:
-    from pimp_tui.predict.heatmap import fmt
-
-    return f"{fmt(value)} ± {fmt(sd)}"
+    return f"{value:.4g} ± {sd:.2g}"
 
 
 def estimate_command(args: argparse.Namespace) -> int:
@@ -217,7 +215,7 @@ def estimate_command(args: argparse.Namespace) -> int:
         payload = [{**_summary(e), "bins": e.bins.drop("inside").to_dicts()} for e in estimates]
         print(json.dumps({"requests": len(trace), "estimates": payload}, default=str))
         return 0
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
     for estimate in estimates:
         total = _pm(estimate.energy_j, estimate.energy_sd)
         each = _pm(estimate.j_per_request, estimate.j_per_request_sd)
@@ -226,7 +224,7 @@ def estimate_command(args: argparse.Namespace) -> int:
         )
         for column in ("input", "output", "requests", "mean in", "mean out", "energy J",
                        "busy s", "latency s"):  # fmt: skip
-            table.add_column(column, justify="right")
+            table.add_column(column, justify="right", no_wrap=True)
         for row in estimate.bins.iter_rows(named=True):
             mark = "" if row["inside"] else " (extrap.)"
             table.add_row(
@@ -268,7 +266,9 @@ def compare_command(args: argparse.Namespace) -> int:
                   f"({estimates[0].source if estimates else args.source})")  # fmt: skip
     for column in ("configuration", "energy J", "J/request", "busy s", "latency s",
                    "accuracy"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "configuration" else "right")
+        table.add_column(
+            column, justify="left" if column == "configuration" else "right", no_wrap=True
+        )
     for e in sorted(estimates, key=lambda e: e.energy_j):
         style = "bold green" if e is best else None
         table.add_row(
@@ -280,7 +280,7 @@ def compare_command(args: argparse.Namespace) -> int:
             "-" if e.accuracy is None else f"{e.accuracy:.3f}",
             style=style,
         )
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
     console.print(table)
     outside = max((e.outside for e in estimates), default=0)
     if outside:
@@ -323,7 +323,7 @@ def sweetspot_command(args: argparse.Namespace) -> int:
         print(json.dumps({"campaign": args.campaign, "configurations": [
             _spot_json(spot) for spot in spots], "svg": written}))  # fmt: skip
         return 0
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
     for spot in spots:
         console.print(heatmap_table(
             spot.measured, spot.inputs, spot.outputs,
