@@ -24,6 +24,11 @@ from pimp_tui.sampling.interactions import Analysis, covered
 
 Progress = Callable[[str], None]
 
+MAX_CANDIDATES = 100_000
+LOWER_BOUND_WORK = 100_000_000
+"""Clique steps x candidates the lower-bound restarts may spend together."""
+"""Interactions the lower-bound search considers (the most exclusive ones) on large models."""
+
 
 def lower_bound(analysis: Analysis, rng: random.Random, restarts: int = 8) -> int:
     """Size of a set of valid interactions that pairwise cannot share a configuration."""
@@ -39,8 +44,15 @@ def lower_bound(analysis: Analysis, rng: random.Random, restarts: int = 8) -> in
         return 1
     best = 1
     shuffler = np.random.default_rng(rng.randrange(2**32))
-    for _ in range(restarts):
-        order = shuffler.permutation(len(groups))
+    # Interactions of literals that exclude many others first: they rarely share a configuration.
+    exclusive = (~ok).sum(axis=1)
+    weight = exclusive[groups].sum(axis=1).astype(np.float64)
+    if len(groups) > MAX_CANDIDATES:
+        keep = np.argpartition(-weight, MAX_CANDIDATES)[:MAX_CANDIDATES]
+        groups, weight = groups[keep], weight[keep]
+    for attempt in range(restarts):
+        noise = shuffler.random(len(groups)) * (1.0 + attempt)
+        order = np.argsort(-(weight + noise * weight.max() * 0.1 * attempt) - noise, kind="stable")
         alive = np.ones(len(groups), dtype=bool)
         size = 0
         while True:
@@ -56,6 +68,8 @@ def lower_bound(analysis: Analysis, rng: random.Random, restarts: int = 8) -> in
                     clash |= ~ok[x, groups[:, col]]
             alive &= clash
         best = max(best, size)
+        if (attempt + 1) * size * len(groups) > LOWER_BOUND_WORK:
+            break
     return best
 
 

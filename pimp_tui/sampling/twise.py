@@ -49,7 +49,13 @@ def default_restarts(n_free: int) -> int:
         return 16
     if n_free <= 600:
         return 4
-    return 2
+    return 1
+
+
+def search_budget(n_free: int) -> int:
+    """Propagations the local search may spend in all: steps cost more on larger models, so
+    the budget shrinks with them to keep a default run near a minute on a 2-core machine."""
+    return int(120_000_000 * min(1.0, 600 / max(n_free, 1)))
 
 
 def twise_sample(
@@ -93,7 +99,13 @@ def twise_sample(
         assert best is not None
         greedy_size = len(best)
         bound = lower_bound(analysis, rng)
-        shrinker = Shrinker(analysis, problem.clauses, problem.num_vars, rng)
+        shrinker = Shrinker(
+            analysis,
+            problem.clauses,
+            problem.num_vars,
+            rng,
+            total_budget=search_budget(n),
+        )
         models = shrinker.run(best, iterations, bound, deadline, progress)
         return TwiseResult(models, analysis.count(), bound, greedy_size)
     finally:

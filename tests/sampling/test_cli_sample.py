@@ -26,7 +26,7 @@ def test_sample_writes_csv_and_stores_it(shop_path, tmp_path, capsys):
             "--seed",
             "3",
             "--iterations",
-            "20",
+            "5",
             "--out",
             str(out),
             "--db",

@@ -15,7 +15,7 @@ from tests.sampling.helpers import every_configuration, interactions, key
 
 @pytest.mark.parametrize("t", [1, 2, 3])
 def test_twise_covers_every_valid_interaction_with_valid_configurations(shop, t):
-    configs = sample(shop, "twise", t=t, seed=1, iterations=30)
+    configs = sample(shop, "twise", t=t, seed=1, iterations=8)
     reasoner = Reasoner(shop)
     assert all(reasoner.is_valid(c) for c in configs)
     assert set(configs[0]) == set(shop.feature_names())
@@ -31,8 +31,8 @@ def test_twise_toybox_pairwise_beats_yasa(toybox):
 
 
 def test_twise_is_deterministic_for_a_seed(shop):
-    first = sample(shop, "twise", t=2, seed=7, iterations=20)
-    again = sample(shop, "twise", t=2, seed=7, iterations=20)
+    first = sample(shop, "twise", t=2, seed=7, iterations=6)
+    again = sample(shop, "twise", t=2, seed=7, iterations=6)
     assert [key(c) for c in first] == [key(c) for c in again]
 
 
