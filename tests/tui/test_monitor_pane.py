@@ -156,3 +156,44 @@ async def test_campaign_started_cancelled_and_resumed_here(tmp_path: Path) -> No
         assert camp["status"] == "done" and camp["done"] + camp["failed"] == 4
         assert monitor.query_one("#runs").row_count == 4
         assert "sensor estimate" in str(monitor.query_one("#campaign-line").render())
+
+
+async def test_closing_the_app_pauses_its_campaign(tmp_path: Path) -> None:
+    """The campaign stops at the next run boundary and says 'paused' in the store, so the next
+    session shows it where it is and resumes it."""
+    import time
+
+    from pimp_tui.measure.campaign import create_campaign
+    from pimp_tui.paths import HF_GENERATION_MODEL, TINY_LLM
+    from pimp_tui.sampling import sample
+    from pimp_tui.store.samples import save_model, save_sample
+    from pimp_tui.variability.io import load_model
+
+    db_path = tmp_path / "pimp.db"
+    model = load_model(HF_GENERATION_MODEL)
+    db = open_store(db_path)
+    model_id = save_model(db, model, "hf_generation")
+    configs = sample(model, "uniform", size=3, seed=1)
+    sample_id = save_sample(db, model_id, "three", "uniform", {"size": 3}, configs, None)
+    campaign_id = create_campaign(
+        db_path, sample_id=sample_id, task="arith", prompts=1, repetitions=1,
+        llm=str(TINY_LLM), sensor="estimate", max_new_tokens=4, cooldown_s=0.0,
+    )  # fmt: skip
+    app = PimpApp(db=db_path, sensor="estimate")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        monitor = app.screen
+        await pilot.press("r")
+        await wait_until(pilot, lambda: monitor.local is not None)
+        local = monitor.local
+    assert local.pause.is_set()
+    deadline = time.monotonic() + 240
+    status = None
+    while time.monotonic() < deadline:
+        status = open_store(db_path)["campaigns"].get(campaign_id)["status"]
+        if status in ("paused", "done"):
+            break
+        time.sleep(0.5)
+    assert status in ("paused", "done")
+    db.close()
