@@ -1,6 +1,7 @@
-"""`pimp workload import|list|estimate|compare` and `pimp sweetspot`: what a request trace costs
-under each measured configuration, and where the efficiency sweet spots of a lengths campaign
-lie. Tables go to stdout; with --json, one JSON object on the last line instead."""
+"""`pimp workload import|list|estimate|compare|phases` and `pimp sweetspot`: what a request
+trace costs under each measured configuration, where prefill and decode energy go, and where
+the efficiency sweet spots of a lengths campaign lie. Tables go to stdout; with --json, one JSON
+object on the last line instead."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="list imported workloads")
     add_db_option(listing)
     listing.set_defaults(func=list_command)
+
+    phases = actions.add_parser(
+        "phases", help="prefill and decode energy per configuration of a campaign"
+    )
+    add_db_option(phases)
+    phases.add_argument("--campaign", type=int, required=True, metavar="ID")
+    phases.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    phases.set_defaults(func=phases_command)
 
     for name, func, text in (
         ("estimate", estimate_command, "energy, time and J/request per configuration, by bin"),
@@ -126,6 +135,36 @@ def list_command(args: argparse.Namespace) -> int:
         values = (row["id"], row["name"], row["requests"], span, row["source"] or "-",
                   row["created_at"])  # fmt: skip
         print("\t".join(str(v) for v in values))
+    return 0
+
+
+def phases_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pimp_tui.predict.heatmap import fmt
+    from pimp_tui.predict.workload import campaign_runs, phase_table
+
+    db = _open(args.db)
+    try:
+        runs, groups = campaign_runs(db, args.campaign)
+    finally:
+        db.conn.close()
+    table = phase_table(runs, groups)
+    if args.json:
+        print(json.dumps({"campaign": args.campaign, "configurations": table.to_dicts()}))
+        return 0
+    out = Table(title=f"campaign {args.campaign}: prefill (one-token generations) and decode")
+    for column in ("configuration", "batch", "runs", "prefill J/request", "decode J/request",
+                   "decode J/token", "prefill share"):  # fmt: skip
+        out.add_column(column, justify="left" if column == "configuration" else "right")
+    for row in table.iter_rows(named=True):
+        out.add_row(
+            row["configuration"], str(row["batch_size"]), str(row["runs"]),
+            fmt(row["prefill_j_per_request"]), fmt(row["decode_j_per_request"]),
+            fmt(row["decode_j_per_token"]), f"{row['prefill_share']:.1%}",
+        )  # fmt: skip
+    Console(width=max(Console().width, 120)).print(out)
     return 0
 
 

@@ -516,3 +516,38 @@ def accuracy_by_group(runs: pl.DataFrame) -> dict[str, float | None]:
     """Mean measured accuracy of each configuration's runs (None where not scored)."""
     means = runs.group_by("group").agg(pl.col("accuracy").cast(pl.Float64).mean())
     return dict(means.iter_rows())
+
+
+def phase_table(runs: pl.DataFrame, groups: Sequence[Group]) -> pl.DataFrame:
+    """Per configuration, prefill and decode energy per request and per output token (runs
+    measured with the prefill split): where lower precision or larger batches pay off."""
+    split = runs.filter(pl.col("prefill_energy_j").is_not_null())
+    if split.is_empty():
+        raise PimpError("no run of this campaign has a prefill/decode split (measure with "
+                        "--prefill-split, or the lengths task)")  # fmt: skip
+    labels = pl.DataFrame(
+        {"group": [g.key for g in groups], "configuration": [g.label for g in groups]}
+    )
+    table = (
+        split.with_columns(
+            (pl.col("prefill_energy_j") / pl.col("requests")).alias("prefill_j_per_request"),
+            (pl.col("decode_energy_j") / pl.col("requests")).alias("decode_j_per_request"),
+            (pl.col("decode_energy_j") / (pl.col("requests") * pl.col("output_length"))).alias(
+                "decode_j_per_token"
+            ),
+            (
+                pl.col("prefill_energy_j")
+                / (pl.col("prefill_energy_j") + pl.col("decode_energy_j"))
+            ).alias("prefill_share"),
+        )
+        .group_by("group")
+        .agg(
+            pl.len().alias("runs"),
+            pl.col("batch_size").first(),
+            pl.col("prefill_j_per_request").mean(),
+            pl.col("decode_j_per_request").mean(),
+            pl.col("decode_j_per_token").mean(),
+            pl.col("prefill_share").mean(),
+        )
+    )
+    return labels.join(table, on="group").drop("group").sort("decode_j_per_token")

@@ -164,3 +164,17 @@ def test_cli_import_estimate_compare(lengths_db, tmp_path, capsys):
     assert main(["--db", str(path), "workload", "compare", "nope", "--campaign",
                  str(campaign)]) == 2  # fmt: skip
     assert "no workload" in capsys.readouterr().err
+
+
+def test_phases_split_energy_per_configuration(lengths_db, capsys):
+    from pimp_tui.cli import main
+
+    path, campaign = lengths_db
+    assert main(["--db", str(path), "workload", "phases", "--campaign", str(campaign),
+                 "--json"]) == 0  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)["configurations"]
+    assert {r["configuration"] for r in rows} == {"Precision=Float32", "Precision=BFloat16"}
+    for row in rows:
+        assert row["prefill_share"] == pytest.approx(0.2)
+        assert row["runs"] == 32 and row["batch_size"] == 1
+        assert row["decode_j_per_request"] == pytest.approx(4 * row["prefill_j_per_request"])
