@@ -281,7 +281,7 @@ class Auto(Learner):
     def _members(self) -> dict[str, Callable[[], object]]:
         return {
             "gp": lambda: GaussianProcess(restarts=1, seed=self.seed),
-            "gbm": lambda: GradientBoosting(seed=self.seed)._make(),
+            "gbm": lambda: GradientBoosting(200, 0.1, seed=self.seed)._make(),
             "lasso": lambda: _PairwiseLasso(self.seed),
         }
 

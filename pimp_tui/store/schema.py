@@ -137,4 +137,29 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        4,
+        """
+        CREATE TABLE predictors (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            target TEXT NOT NULL,
+            learner TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            source TEXT NOT NULL,                -- 'campaign:ID', 'campaigns' or a CSV path
+            model_id INTEGER REFERENCES feature_models(id) ON DELETE SET NULL,
+            encoder TEXT NOT NULL,               -- JSON: features, kinds, levels
+            n_train INTEGER NOT NULL,
+            fitted BLOB NOT NULL,                -- the pickled learner
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE TABLE predictor_scores (
+            id INTEGER PRIMARY KEY,
+            predictor_id INTEGER NOT NULL REFERENCES predictors(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,                  -- 'cv', 'holdout', 'curve'
+            metrics TEXT NOT NULL,               -- JSON
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        """,
+    ),
 ]
