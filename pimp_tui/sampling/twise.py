@@ -55,7 +55,7 @@ def default_restarts(n_free: int) -> int:
 def search_budget(n_free: int) -> int:
     """Propagations the local search may spend in all: steps cost more on larger models, so
     the budget shrinks with them to keep a default run near a minute on a 2-core machine."""
-    return int(120_000_000 * min(1.0, 600 / max(n_free, 1)))
+    return int(80_000_000 * min(1.0, 600 / max(n_free, 1)))
 
 
 def twise_sample(
