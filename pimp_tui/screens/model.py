@@ -404,7 +404,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
             PromptScreen(
                 title,
                 value=value,
-                hint="UVL syntax: A => B | !C, temperature > 0.5 => do_sample, ...",
+                hint="UVL syntax, e.g. A => B | !C, (A & B) <=> C, n > 2 => A",
                 validate=check,
             ),
             done,

@@ -254,7 +254,9 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
+        """Enter in a field generates; the table takes the focus so s, x, o work at once."""
         self.action_generate()
+        self.query_one(RowsTable).focus()
 
     # --- store and files --------------------------------------------------------------------
 
