@@ -1,0 +1,65 @@
+"""Learners: one interface, explicit seeds, intervals around every prediction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pimp_tui.errors import PimpError
+from pimp_tui.predict.learners import LEARNERS, make_learner
+
+
+def _data(n: int = 40, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, (n, 6)).astype(float)
+    y = np.exp(1.0 + x @ [0.8, 0.4, 0.2, 0.0, 0.0, 0.1] + 0.3 * x[:, 0] * x[:, 1])
+    return x, y
+
+
+@pytest.mark.parametrize("name", sorted(LEARNERS))
+def test_every_learner_fits_predicts_and_brackets_its_predictions(name: str) -> None:
+    x, y = _data()
+    model = make_learner(name, seed=3).fit(x[:30], y[:30])
+    pred = model.predict(x[30:])
+    low, high = model.predict_interval(x[30:])
+    assert pred.shape == (10,)
+    assert np.all(low <= pred + 1e-9) and np.all(pred <= high + 1e-9)
+    assert np.all(model.uncertainty(x[30:]) >= 0)
+
+
+@pytest.mark.parametrize("name", ["auto", "rf", "gbm"])
+def test_same_seed_same_predictions(name: str) -> None:
+    x, y = _data()
+    a = make_learner(name, seed=1).fit(x[:30], y[:30]).predict(x[30:])
+    b = make_learner(name, seed=1).fit(x[:30], y[:30]).predict(x[30:])
+    assert np.array_equal(a, b)
+
+
+def test_auto_learns_a_multiplicative_system_within_a_few_percent() -> None:
+    x, y = _data(80)
+    model = make_learner("auto").fit(x[:50], y[:50])
+    error = np.mean(np.abs(model.predict(x[50:]) - y[50:]) / y[50:])
+    assert error < 0.05
+    assert model.log_
+    assert abs(sum(model.blend_.values()) - 1.0) < 1e-9
+
+
+def test_targets_with_zero_or_negatives_are_fitted_without_the_log() -> None:
+    x, y = _data()
+    model = make_learner("auto").fit(x, np.log(y) - 2.0)
+    assert not model.log_
+    assert np.isfinite(model.predict(x)).all()
+
+
+def test_linear_interactions_selects_the_interaction_term() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, (60, 5)).astype(float)
+    y = 10 + 3 * x[:, 0] + 5 * x[:, 1] * x[:, 2]
+    model = make_learner("linear-interactions").fit(x, y)
+    terms = [t for t, _ in model.terms_]
+    assert (1, 2) in terms[:3]
+
+
+def test_unknown_learner_is_a_user_error() -> None:
+    with pytest.raises(PimpError, match="unknown learner"):
+        make_learner("deep-magic")
