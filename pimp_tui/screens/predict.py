@@ -198,7 +198,13 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
     def train(self, target: str, learner: str) -> None:
         from pimp_tui.services.predict import train_report
 
-        self.post_message(self.Trained(train_report(self.pimp.db_path, target, learner)))
+        def progress(stage: str) -> None:
+            self.app.call_from_thread(
+                self.query_one("#scores", Static).update, Text(f"{target}: {stage}", "dim")
+            )
+
+        report = train_report(self.pimp.db_path, target, learner, progress=progress)
+        self.post_message(self.Trained(report))
 
     def on_predict_screen_trained(self, message: Trained) -> None:
         report = message.report
@@ -345,7 +351,7 @@ def _prediction_table(answer: Any) -> Group:
     table = Table("metric", "predicted", "±", "learner", box=None, padding=(0, 1),
                   header_style="bold")  # fmt: skip
     for metric, mean, std, learner in answer.rows:
-        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.2g}", learner)
+        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.3g}", learner)
     config = Text("configuration: " + answer.config_text, style="dim")
     return Group(table, config)
 
@@ -355,6 +361,6 @@ def _recommendation(answer: Any) -> Group | Text:
         return Text(answer.message or "no configuration satisfies the constraints", "yellow")
     table = Table("metric", "predicted", "±", box=None, padding=(0, 1), header_style="bold")
     for metric, mean, std in answer.rows:
-        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.2g}")
+        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.3g}")
     head = Text(answer.message or "recommended", style="bold green")
     return Group(head, Text(answer.config_text), table)

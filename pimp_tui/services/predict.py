@@ -5,6 +5,7 @@ what-if queries (completed to valid configurations by the reasoner)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,13 @@ def target_choices(db_path: str | Path) -> list[tuple[str, str]]:
 # --- training --------------------------------------------------------------------------------
 
 
-def train_report(db_path: str | Path, target: str, learner: str, seed: int = 0) -> TrainReport:
+def train_report(
+    db_path: str | Path,
+    target: str,
+    learner: str,
+    seed: int = 0,
+    progress: Callable[[str], None] = lambda stage: None,
+) -> TrainReport:
     """Cross-validated scores, a learning curve, importances and the strongest interactions of
     `learner` on `target`, then the learner fitted on every measured configuration."""
     import numpy as np
@@ -163,14 +170,20 @@ def train_report(db_path: str | Path, target: str, learner: str, seed: int = 0) 
     encoder = Encoder.from_model(model) if model is not None else Encoder.from_configs(configs)
     x = encoder.encode(configs)
     y = np.asarray([v for _, v in pairs], dtype=float)
+    progress(f"cross-validating {learner} on {len(y)} configurations…")
     cv = cross_validate(x, y, learner=learner, folds=5, seed=seed)
+    progress("learning curve…")
+    sizes = sorted({max(2, round(f * len(y))) for f in CURVE_FRACTIONS} - {len(y)})
     curve = [
         (p.size, p.mape_mean)
-        for p in learning_curve(x, y, learner=learner, repeats=CURVE_REPEATS, seed=seed)
+        for p in learning_curve(
+            x, y, sizes=sizes, learner=learner, repeats=CURVE_REPEATS, seed=seed
+        )
     ]
+    progress("fitting on every configuration, importances and interactions…")
     estimator = make_learner(learner, seed).fit(x, y)
     columns = encoder.columns
-    ranked = permutation_importance(estimator, x, y, columns, seed=seed)
+    ranked = permutation_importance(estimator, x, y, columns, repeats=IMPORTANCE_REPEATS, seed=seed)
     importance = [(readable(i.feature), i.mean) for i in ranked]
     top = [columns.index(i.feature) for i in ranked[:TOP_FOR_INTERACTIONS] if i.mean > 0]
     interactions = [
@@ -189,8 +202,11 @@ def readable(column: str) -> str:
     return column.split("=", 1)[1] if ".alternative=" in column else column
 
 
-CURVE_REPEATS = 3
-"""Random splits per learning-curve size: the curve shows a trend, and it is the dearest part."""
+CURVE_REPEATS = 2
+CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8)
+"""Random splits per size and sizes of the learning curve: it shows a trend, and it is the
+dearest part of training (one fit per split)."""
+IMPORTANCE_REPEATS = 2
 TOP_FOR_INTERACTIONS = 6
 
 
