@@ -40,7 +40,8 @@ class Timed(PimpApp):
         self.call_after_refresh(self._first_frame)
 
     def _first_frame(self) -> None:
-        heavy = [m for m in ("torch", "transformers", "sklearn", "pysat") if m in sys.modules]
+        heavy = [m for m in ("torch", "transformers", "sklearn", "scipy", "numpy", "pysat")
+                 if m in sys.modules]
         record = {"wall": time.time(), "cli": t1 - t0, "app": t2 - t1,
                   "paint": time.perf_counter() - t2, "heavy": heavy}
         print(json.dumps(record), flush=True)
@@ -51,7 +52,7 @@ Timed(db=args.db).run(headless=True, size=(80, 24))
 
 
 def first_frame(runs: int) -> None:
-    times, parts = [], {"cli": [], "app": [], "paint": []}
+    times, parts, heavy = [], {"cli": [], "app": [], "paint": []}, set()
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(runs):
             db = str(Path(tmp) / f"run{i}.db")
@@ -63,8 +64,7 @@ def first_frame(runs: int) -> None:
             times.append(record["wall"] - start)
             for key, values in parts.items():
                 values.append(record[key])
-            if record["heavy"]:
-                print(f"  warning: imported before the first frame: {record['heavy']}")
+            heavy.update(record["heavy"])
     med = {key: statistics.median(values) for key, values in parts.items()}
     print(
         f"first frame (process launch -> first screen painted), {runs} runs: "
@@ -73,6 +73,8 @@ def first_frame(runs: int) -> None:
         f"{med['app']:.3f} s, app start to first paint {med['paint']:.3f} s "
         "(the rest is the interpreter starting)"
     )
+    if heavy:
+        print(f"  imported before the first frame: {', '.join(sorted(heavy))}")
 
 
 async def pane_cpu(mode: str, seconds: float) -> tuple[float, float]:
