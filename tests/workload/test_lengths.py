@@ -73,16 +73,18 @@ def test_prompts_are_exactly_n_in_tokens_and_outputs_pinned(tiny, n_in):
     task = load_task("lengths", 3, seed=1)
     config = {"input_length": n_in, "output_length": 5, "batch_size": 2}
     point_task, settings = for_point(task, config, plain(), tiny.tokenizer)
+    assert len(point_task.prompts) == 4  # 3 prompts rounded up to whole batches of 2
     assert all(len(p.token_ids) == n_in for p in point_task.prompts)
-    assert len({p.token_ids for p in point_task.prompts}) == 3 or n_in == 1
+    assert len({p.token_ids for p in point_task.prompts}) == 4 or n_in == 1
     assert settings.batch_size == 2
     assert settings.generate_kwargs["min_new_tokens"] == settings.generate_kwargs[
         "max_new_tokens"
     ] == 5  # fmt: skip
     outcome = run_configuration(tiny, point_task, settings, ("f32",), EstimateSensor())
     assert outcome.status == "done", outcome.error
-    assert outcome.metrics["input_tokens"] == 3 * n_in
-    assert outcome.metrics["output_tokens"] == 3 * 5
+    assert outcome.metrics["input_tokens"] == 4 * n_in
+    assert outcome.metrics["output_tokens"] == 4 * 5
+    assert outcome.metrics["requests"] == 4
     assert outcome.metrics["accuracy"] is None
 
 

@@ -13,8 +13,10 @@ Points whose input plus output length exceed the model's context are left out.
 
 Prompts are token ids, not text: a seeded text is tokenized (no special tokens) and trimmed
 or repeated to exactly `input_length` tokens, so every request of a point costs the same
-prefill. Output length is pinned with min_new_tokens = max_new_tokens = `output_length`.
-Accuracy is not scored: the outputs answer nothing.
+prefill. A run sends the campaign's prompt count rounded up to whole batches of the point's
+batch size, so every generate() call is a full batch. Output length is pinned with
+min_new_tokens = max_new_tokens = `output_length`. Accuracy is not scored: the outputs answer
+nothing.
 """
 
 from __future__ import annotations
@@ -161,13 +163,16 @@ def for_point(
     point = point_of(config) if isinstance(task, LengthsTask) else None
     if point is None or settings is None:
         return task, settings
-    n_out = point[OUTPUT]
+    n_out, batch = point[OUTPUT], point[BATCH]
+    requests = -(-len(task.prompts) // batch) * batch  # whole batches: at least one
     prompts = tuple(
-        dataclasses.replace(p, token_ids=prompt_ids(tokenizer, task.seed, i, point[INPUT]))
-        for i, p in enumerate(task.prompts)
+        Prompt(
+            _text(task.seed, i, 64), "", token_ids=prompt_ids(tokenizer, task.seed, i, point[INPUT])
+        )
+        for i in range(requests)
     )
     generate = {**settings.generate_kwargs, "min_new_tokens": n_out, "max_new_tokens": n_out}
-    pinned = PointSettings(dict(settings.load_kwargs), generate, point[BATCH])
+    pinned = PointSettings(dict(settings.load_kwargs), generate, batch)
     return dataclasses.replace(task, prompts=prompts), pinned
 
 
