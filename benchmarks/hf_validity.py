@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAIL #{index}: {problem}")
             print(f"  load {settings.load_kwargs}")
             print(f"  generate {settings.generate_kwargs}, batch {settings.batch_size}")
+        if (index + 1) % 50 == 0:
+            print(f"{index + 1} checked, {len(failures)} failed", file=sys.stderr, flush=True)
     run_s = time.perf_counter() - started
     cap = args.max_new_tokens
     length = "their own max_new_tokens" if cap is None else f"max_new_tokens capped at {cap}"
