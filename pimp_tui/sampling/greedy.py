@@ -109,7 +109,10 @@ class _Packer:
 
 
 def greedy_sample(
-    analysis: Analysis, oracle: Oracle, max_tries: int = 1000, progress: Progress | None = None
+    analysis: Analysis,
+    oracle: Oracle,
+    max_tries: int = 1000,
+    progress: Progress | None = None,
 ) -> list[list[int]]:
     """Models covering every valid interaction of `analysis` (over its free literals)."""
     packer = _Packer(analysis, oracle, max_tries)

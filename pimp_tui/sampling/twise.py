@@ -43,6 +43,10 @@ def _relabel(analysis: Analysis, order: list[int]) -> Analysis:
     )
 
 
+MANY = 100
+"""A greedy sample this large is not retried in other orders."""
+
+
 def default_restarts(n_free: int) -> int:
     """Greedy orders to try: many on small models, where each costs milliseconds."""
     if n_free <= 200:
@@ -89,13 +93,18 @@ def twise_sample(
         for attempt in range(tries):
             order = list(range(n))
             rng.shuffle(order)
-            models = greedy_sample(_relabel(analysis, order), oracle)
+            # On large models a solver call per candidate configuration costs more than the
+            # few extra configurations a shorter search leaves for the local search to remove.
+            max_tries = 50 if n <= 600 else 10
+            models = greedy_sample(_relabel(analysis, order), oracle, max_tries)
             if best is None or len(models) < len(best):
                 best = models
                 if progress is not None:
                     progress(f"greedy: {len(best)} configurations (order {attempt + 1})")
             if deadline is not None and time.monotonic() > deadline:
                 break
+            if len(best) > MANY:
+                break  # orders barely matter when alternatives force hundreds of configurations
         assert best is not None
         greedy_size = len(best)
         bound = lower_bound(analysis, rng)
@@ -104,7 +113,8 @@ def twise_sample(
             problem.clauses,
             problem.num_vars,
             rng,
-            total_budget=search_budget(n),
+            # Hundreds of configurations forced by alternatives leave little to gain.
+            total_budget=search_budget(n) // (4 if greedy_size > MANY else 1),
         )
         models = shrinker.run(best, iterations, bound, deadline, progress)
         return TwiseResult(models, analysis.count(), bound, greedy_size)
