@@ -96,7 +96,7 @@ def twise_sample(
             # On large models a solver call per candidate configuration costs more than the
             # few extra configurations a shorter search leaves for the local search to remove.
             max_tries = 50 if n <= 600 else 10
-            models = greedy_sample(_relabel(analysis, order), oracle, max_tries)
+            models = greedy_sample(_relabel(analysis, order), oracle, max_tries, progress)
             if best is None or len(models) < len(best):
                 best = models
                 if progress is not None:
