@@ -29,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "items", nargs="+", metavar="FILE | coverage FILE SAMPLE.csv | list", help="what to do"
+        "items",
+        nargs="+",
+        metavar="ARG",
+        help="FILE (a .uvl or .xml model) to sample; or: coverage FILE SAMPLE.csv; or: list",
     )
     parser.add_argument("--algorithm", "-a", choices=ALGORITHMS, default="twise")
     parser.add_argument("--t", "-t", type=int, default=2, help="interaction strength (1-3)")
