@@ -48,23 +48,34 @@ class RunOutcome:
 
 @dataclass
 class _Clock:
-    """A logits processor that only looks at the clock: its first call marks the first token
-    (works for every decoding strategy, beam search included, where streamers are refused)."""
+    """Marks when the first token exists: called as a stopping criterion, i.e. after every
+    step has appended its token(s), for every decoding strategy (beam search and prompt-lookup
+    included, where streamers are refused or a logits processor runs before the first forward
+    pass). It never stops generation."""
 
     synchronize: Callable[[], Any] | None
     on_step: Callable[[], None] | None
     first: float | None = None
-    steps: int = 0
 
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
+    def tick(self) -> None:
         if self.first is None:
             if self.synchronize:
                 self.synchronize()
             self.first = time.perf_counter()
-        self.steps += 1
         if self.on_step:
             self.on_step()
-        return scores
+
+
+def _criteria(clock: _Clock) -> Any:
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _Tick(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            clock.tick()
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([_Tick()])
 
 
 def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
@@ -227,17 +238,17 @@ def _generate(
     on_step: Callable[[], None] | None,
 ) -> tuple[Any, tuple[float, float | None, float, int]]:
     import torch
-    from transformers import LogitsProcessorList
 
     clock = _Clock(synchronize, on_step)
+    criteria = _criteria(clock)
     start = time.perf_counter()
     with torch.inference_mode():
-        out = model.generate(**enc, **gen_kwargs, logits_processor=LogitsProcessorList([clock]))
+        out = model.generate(**enc, **gen_kwargs, stopping_criteria=criteria)
     if synchronize:
         synchronize()
     end = time.perf_counter()
     sequences = out.sequences if hasattr(out, "sequences") else out
-    return sequences, (start, clock.first, end, clock.steps)
+    return sequences, (start, clock.first, end, sequences.shape[1] - enc["input_ids"].shape[1])
 
 
 def _finish(
@@ -258,7 +269,7 @@ def _finish(
     input_tokens = output_tokens = correct = 0
     outputs: list[str] = []
     ttfts, tpots = [], []
-    for chunk, enc, seqs, (start, first, end, steps) in zip(
+    for chunk, enc, seqs, (start, first, end, positions) in zip(
         batches, inputs, sequences, timings, strict=True
     ):
         prompt_len = enc["input_ids"].shape[1]
@@ -267,8 +278,8 @@ def _finish(
         output_tokens += sum(_count_output(row, eos, pad) for row in new)
         if first is not None:
             ttfts.append(first - start)
-            if steps > 1:
-                tpots.append((end - first) / (steps - 1))
+            if positions > 1:
+                tpots.append((end - first) / (positions - 1))
         per_prompt = max(1, len(new) // len(chunk))
         for prompt, row in zip(chunk, new[::per_prompt], strict=False):
             text = "" if llm.cost_only else llm.tokenizer.decode(row, skip_special_tokens=True)

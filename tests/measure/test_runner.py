@@ -62,11 +62,17 @@ def test_max_new_tokens_override_is_what_ran(tiny, task):
     assert outcome.metrics["output_tokens"] <= 5 * 3
 
 
-def test_beam_search_and_sampling_runs(tiny, task):
-    for extra in ({"num_beams": 2}, {"do_sample": True, "temperature": 1.3, "top_k": 20}):
-        outcome = run_configuration(tiny, task, settings(**extra), ("f32",), EstimateSensor())
+def test_every_decoding_strategy_times_its_first_token(tiny, task):
+    strategies = (
+        ({"num_beams": 2}, 2),
+        ({"do_sample": True, "temperature": 1.3, "top_k": 20}, 2),
+        ({"prompt_lookup_num_tokens": 3}, 1),  # assisted decoding: one sequence at a time
+    )
+    for extra, batch_size in strategies:
+        run = settings(batch_size, **extra)
+        outcome = run_configuration(tiny, task, run, ("f32",), EstimateSensor())
         assert outcome.status == "done", outcome.error
-        assert outcome.metrics["ttft_s"] is not None
+        assert 0 < outcome.metrics["ttft_s"] <= outcome.metrics["latency_s"]
 
 
 def test_invalid_settings_make_a_failed_run_not_an_exception(tiny, task):
