@@ -87,11 +87,6 @@ class PaneScreen(Screen[None]):
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             self.notify(str(error) or type(error).__name__, title="Failed", severity="error")
-        elif event.state is WorkerState.CANCELLED:
-            self.worker_cancelled(event.worker)
-
-    def worker_cancelled(self, worker: Worker[Any]) -> None:
-        """Hook: a worker of this pane was cancelled."""
 
     def on_screen_resume(self) -> None:
         self.sync()

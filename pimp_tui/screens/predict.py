@@ -20,8 +20,6 @@ from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.widgets.plot import bar, line_chart, scatter
 from pimp_tui.widgets.sweetspot import SweetSpotView
 
-TABS = ("curve", "importance", "interactions", "pareto", "query", "sweetspot")
-
 
 class PredictScreen(PaneScreen):
     PANE = "predict"

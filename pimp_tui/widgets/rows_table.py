@@ -67,10 +67,6 @@ class RowsTable(ScrollView, can_focus=True):
         self.cursor = 0
         self._resize()
 
-    def append_rows(self, rows: Sequence[Sequence[object]]) -> None:
-        self._rows.extend([cell(v) for v in row] for row in rows)
-        self._resize()
-
     def _resize(self) -> None:
         width = sum(w + 1 for w in self._widths) + 6
         self.virtual_size = Size(width, len(self._rows) + 1)
