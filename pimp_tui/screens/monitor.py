@@ -189,7 +189,7 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         chart = self.query_one(PowerChart)
         points = chart.points_wanted
         monitor = self._idle_monitor
-        if monitor is not None and self.local is None:
+        if monitor is not None and self.local is None and not self._watching_estimate():
             series: dict[int, list[float]] = {}
             for s in monitor.snapshot(max_points=points):
                 series.setdefault(s.device, []).append(s.watts)
@@ -200,6 +200,12 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         self._trace_dirty = False
         series = {d: decimate(list(v), points) for d, v in self._trace.items()}
         chart.show(series, self._sensor_label, 0.0)
+
+    def _watching_estimate(self) -> bool:
+        """A campaign of another process measured by the estimate sensor: this process's own
+        estimate says nothing about it, so its last stored run is drawn instead."""
+        camp = self._campaign
+        return bool(camp and camp["alive"] and camp.get("sensor") == "estimate" and self._trace)
 
     def _add_trace(self, samples: Iterable[Any]) -> None:
         for s in samples:
