@@ -49,3 +49,13 @@ async def test_unusable_store_is_a_notification_not_a_crash(tmp_path: Path) -> N
         await pilot.press("g")  # no model: a warning, still running
         await settle(pilot)
         assert app.is_running
+
+
+async def test_theme_cycles_from_the_keyboard(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = app.theme
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme != first
