@@ -2,8 +2,9 @@
 lengths campaign (target: under 5 s), for each source of per-request figures.
 
 The campaign is synthetic (8 configurations x a 6 x 6 grid x 3 repetitions, energies from the
-analytical model with 2% noise) so the figure measures pimp, not a model. The measured and analytical models fit lazily, inside
-the estimate; the learned one is trained up front ("model fit"), as `pimp workload` does.
+analytical model with 2% noise) so the figure measures pimp, not a model. The measured and
+analytical models fit lazily, inside the estimate; the learned one is trained up front ("model
+fit"), as `pimp workload` does.
 
     python3 benchmarks/workload.py [--requests 10000]
 """
