@@ -115,9 +115,21 @@ def test_a_short_window_whose_counter_did_not_move_is_never_0_joules(tiny, task)
     assert outcome.metrics["energy_per_token_j"] is None
 
 
+class TickingClock:
+    """Moves 5 ms at every reading: the window stays short however slow the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 0.005
+        return self.now
+
+
 def test_short_window_on_the_nvml_counter_is_flagged_with_energy(fake_nvml, tiny, task):
-    fake_nvml()
-    sensor = NvmlSensor()
+    clock = TickingClock()
+    fake_nvml(clock=clock)
+    sensor = NvmlSensor(clock=clock)
     try:
         outcome = run_configuration(tiny, task, settings(max_new_tokens=2), ("f32",), sensor)
     finally:
