@@ -88,7 +88,7 @@ def learning_curve(
     if n < 4:
         raise PimpError(f"{n} row(s): a learning curve needs at least 4")
     if sizes is None:
-        sizes = sorted({max(2, int(round(f * n))) for f in (0.1, 0.2, 0.4, 0.6, 0.8)})
+        sizes = sorted({max(3, int(round(f * n))) for f in (0.1, 0.2, 0.4, 0.6, 0.8)})
     points = []
     for size in sizes:
         if not 2 <= size < n:
