@@ -114,12 +114,18 @@ class Shrinker:
         """Per configuration, how many valid interactions no other configuration covers."""
         t = self.analysis.t
         if t == 3:
-            out = np.zeros(len(rows), dtype=np.int64)
-            total = covered(rows, 3)
-            for i in range(len(rows)):
-                rest = np.delete(rows, i, axis=0)
-                out[i] = int((self.analysis.valid & total & ~covered(rest, 3)).sum())
-            return out
+            f = rows.astype(np.float32)
+            out = np.zeros(len(rows), dtype=np.float64)
+            for a in range(rows.shape[1]):
+                sub = f[rows[:, a]]
+                if not len(sub):
+                    continue
+                once = ((sub.T @ sub) == 1) & self.analysis.valid[a]
+                if not once.any():
+                    continue
+                through_a = np.einsum("ij,ij->i", f @ once.astype(np.float32), f)
+                out += f[:, a] * through_a
+            return out.astype(np.int64)
         f = rows.astype(np.float32)
         if t == 1:
             once = (f.sum(axis=0) == 1) & self.analysis.valid

@@ -74,6 +74,11 @@ def sample(
     return out
 
 
+def _default_iterations(t: int) -> int:
+    """Local-search steps: 3-wise steps cost far more (cubic interaction tables)."""
+    return 300 if t < 3 else 30
+
+
 def _size(size: int | None) -> int:
     if size is not None and size < 1:
         raise PimpError(f"sample size must be positive, not {size}")
