@@ -65,27 +65,15 @@ def sampling_rate(sensor: NvmlSensor, seconds: float) -> None:
 
 
 def tiny_model():
-    """The tiny test model and a prompt's input ids; a random tiny Llama if it is not built."""
+    """The tiny test model (sample_models/tiny-llama) and a prompt's input ids."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.manual_seed(0)
-    if (TINY_LLM / "config.json").exists():
-        model = AutoModelForCausalLM.from_pretrained(TINY_LLM)
-        tokenizer = AutoTokenizer.from_pretrained(TINY_LLM)
-        ids = tokenizer("Question: What is 12 plus 30? Answer:", return_tensors="pt").input_ids
-        return model, ids, str(TINY_LLM.relative_to(ROOT))
-    config = LlamaConfig(
-        vocab_size=512,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-    )
-    model = LlamaForCausalLM(config)
-    return model, torch.randint(3, 512, (1, 12)), "random tiny LlamaConfig model"
+    model = AutoModelForCausalLM.from_pretrained(TINY_LLM)
+    tokenizer = AutoTokenizer.from_pretrained(TINY_LLM)
+    ids = tokenizer("Question: What is 12 plus 30? Answer:", return_tensors="pt").input_ids
+    return model, ids, str(TINY_LLM.relative_to(ROOT))
 
 
 def generate_seconds(model, ids, new_tokens: int) -> float:
