@@ -280,6 +280,10 @@ def _query(args: argparse.Namespace) -> int:
         config = reasoner.complete(partial, seed=args.seed)
         if config is None:
             raise PimpError("no valid configuration has these settings")
+    else:
+        unset = [f for f in encoder.features if f not in config]
+        if unset:
+            print(f"unset options taken as 0: {', '.join(unset)}", file=sys.stderr)
     x = encoder.encode([config])
     low, high = fitted.predict_interval(x)
     print(json.dumps({

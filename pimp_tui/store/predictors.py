@@ -75,9 +75,6 @@ def save_score(db: sqlite_utils.Database, predictor_id: int, kind: str, metrics:
 
 
 def scores_of(db: sqlite_utils.Database, predictor_id: int) -> list[dict]:
-    rows = db.query(
-        "SELECT kind, metrics, created_at FROM predictor_scores WHERE predictor_id = ? "
-        "ORDER BY id",
-        [predictor_id],
-    )
+    sql = "SELECT kind, metrics, created_at FROM predictor_scores WHERE predictor_id = ?"
+    rows = db.query(sql + " ORDER BY id", [predictor_id])
     return [{**r, "metrics": json.loads(r["metrics"])} for r in rows]
