@@ -12,7 +12,7 @@ import json
 import sys
 
 from pimp_tui.cli import add_db_option
-from pimp_tui.predict.learners import LEARNERS
+from pimp_tui.predict import LEARNER_NAMES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--train-index", help="DeepPerf training-index CSV (fixed splits)")
     bench.add_argument("--repeats", type=int, default=30, help="splits (default 30)")
     bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--learner", default="auto", choices=list(LEARNERS))
+    bench.add_argument("--learner", default="auto", choices=LEARNER_NAMES)
     bench.add_argument("--json", action="store_true", help="only the JSON line on stdout")
     add_db_option(bench)
     bench.set_defaults(func=_bench)
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--target", required=True, help="metric, e.g. energy_per_token_j")
     train.add_argument("--campaign", type=int, help="campaign id (default: every campaign)")
     train.add_argument("--csv", help="learn from a CSV instead (target column: --target)")
-    train.add_argument("--learner", default="auto", choices=list(LEARNERS))
+    train.add_argument("--learner", default="auto", choices=LEARNER_NAMES)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--name", help="predictor name (default: the target)")
     train.add_argument("--folds", type=int, default=5, help="cross-validation folds")

@@ -63,3 +63,10 @@ def test_linear_interactions_selects_the_interaction_term() -> None:
 def test_unknown_learner_is_a_user_error() -> None:
     with pytest.raises(PimpError, match="unknown learner"):
         make_learner("deep-magic")
+
+
+def test_the_cli_offers_exactly_the_learners_that_exist():
+    from pimp_tui.predict import LEARNER_NAMES
+    from pimp_tui.predict.learners import LEARNERS
+
+    assert list(LEARNER_NAMES) == list(LEARNERS)
