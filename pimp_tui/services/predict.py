@@ -81,9 +81,9 @@ ONE_SIGMA = 0.6827
 
 def learner_names() -> list[str]:
     """The predictor layer's learners, the random forest first (fast, and the paper's)."""
-    from pimp_tui.predict.learners import LEARNERS
+    from pimp_tui.predict import LEARNER_NAMES
 
-    return sorted(LEARNERS, key=lambda name: (name != "rf", name))
+    return sorted(LEARNER_NAMES, key=lambda name: (name != "rf", name))
 
 
 # --- data ------------------------------------------------------------------------------------
