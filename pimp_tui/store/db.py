@@ -36,7 +36,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
         raise PimpError(
-            f"store schema version {current} is newer than this pimp ({SCHEMA_VERSION}); upgrade pimp"
+            f"store schema version {current} is newer than this pimp ({SCHEMA_VERSION}): "
+            "upgrade pimp"
         )
     for version, script in MIGRATIONS:
         if version <= current:

@@ -44,9 +44,9 @@ MIGRATIONS: list[tuple[int, str]] = [
             prompts INTEGER NOT NULL,
             repetitions INTEGER NOT NULL,
             llm TEXT NOT NULL,                   -- 'smollm2', a path, a cached HF id, 'config:PATH'
-            sensor TEXT,                         -- requested sensor (NULL: automatic), then the one used
+            sensor TEXT,                         -- asked for (NULL: automatic), then used
             seed INTEGER NOT NULL DEFAULT 0,
-            params TEXT NOT NULL DEFAULT '{}',   -- JSON: max_new_tokens, cooldown_s, warmup, idle_s, hz
+            params TEXT NOT NULL DEFAULT '{}',   -- JSON: max_new_tokens, cooldown_s, idle_s, hz..
             status TEXT NOT NULL DEFAULT 'planned'
                 CHECK (status IN ('planned', 'running', 'paused', 'done', 'cancelled', 'failed')),
             idle_watts REAL,                     -- idle baseline, measured once per campaign
