@@ -138,7 +138,8 @@ async def test_campaign_started_cancelled_and_resumed_here(tmp_path: Path) -> No
         await settle(pilot)
         form = app.screen
         for wid, value in (("#f-prompts", "1"), ("#f-reps", "2"), ("#f-llm", str(TINY_LLM)),
-                           ("#f-tokens", "4"), ("#f-cool", "0")):  # fmt: skip
+                           ("#f-tokens", "4"), ("#f-cool", "1")):  # fmt: skip
+            # a 1 s cooldown: tiny-model runs take milliseconds, and cancel acts between runs
             form.query_one(wid).value = value
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: monitor.local is not None)
