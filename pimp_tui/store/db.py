@@ -7,6 +7,7 @@ threads); WAL lets the UI read while a campaign writes.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -21,7 +22,7 @@ def open_store(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the store at `path`."""
     try:
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -29,6 +30,20 @@ def open_store(path: str | Path) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         raise PimpError(f"{path}: not a usable pimp store ({exc})") from exc
     return sqlite_utils.Database(conn)
+
+
+def _enable_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch to WAL, retrying: on a new file, connections opened at the same moment race for
+    the switch, and SQLite answers 'database is locked' without waiting."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def migrate(conn: sqlite3.Connection) -> None:
