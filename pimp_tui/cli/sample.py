@@ -36,7 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--algorithm", "-a", choices=ALGORITHMS, default="twise")
     parser.add_argument("--t", "-t", type=int, default=2, help="interaction strength (1-3)")
-    parser.add_argument("--size", "-n", type=int, help="number of configurations")
+    parser.add_argument(
+        "--size",
+        "-n",
+        type=int,
+        help="number of configurations (uniform, distance, diversified-distance: exactly N; "
+        "twise: at most N, and when full t-wise coverage needs more, the N configurations that "
+        "keep the most interactions covered, the coverage line says how many; all, csv: the "
+        "first N)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", "-o", help="CSV file to write (default: stdout)")
     parser.add_argument(

@@ -48,7 +48,11 @@ class _Packer:
                 self._accept(c, idx, None)
                 return
             tries = 0
-            for c in np.flatnonzero(~conflict).tolist():
+            # Configurations whose model already holds part of the interaction first: the
+            # solver then rarely has to move far from it.
+            open_ = np.flatnonzero(~conflict)
+            agree = (self.solution[open_][:, v] == s[None, :]).sum(axis=1)
+            for c in open_[np.argsort(-agree, kind="stable")].tolist():
                 if tries >= self.max_tries:
                     break
                 tries += 1
@@ -113,9 +117,17 @@ def greedy_sample(
     oracle: Oracle,
     max_tries: int = 1000,
     progress: Progress | None = None,
+    seeds: np.ndarray | None = None,
 ) -> list[list[int]]:
-    """Models covering every valid interaction of `analysis` (over its free literals)."""
+    """Models covering every valid interaction of `analysis` (over its free literals).
+
+    `seeds` (pairs of indices into the free literals, no two of which fit one configuration)
+    each open a configuration first: the sample needs one per seed anyway, and building around
+    them packs the rest into as many configurations as the seeds prove necessary.
+    """
     packer = _Packer(analysis, oracle, max_tries)
+    for pair in [] if seeds is None else seeds:
+        packer._open(np.asarray(pair, dtype=np.int64))
     valid, cov, t = analysis.valid, packer.cov, analysis.t
     n = len(analysis.free)
     for a in range(n):

@@ -5,10 +5,8 @@ every interaction the kept configurations miss: d - 1 copies of the formula, and
 interaction a clause "some copy contains it". A success shrinks the sample by one. Solver effort
 is bounded by counted propagations (per step and in total), not by time, so a run is
 deterministic for a seed; an optional wall-clock budget ends the search early (then the result
-depends on the machine's speed).
-
-A lower bound (interactions no two of which fit in one configuration) ends the search when it is
-reached.
+depends on the machine's speed). The search ends early when it reaches the lower bound
+(`pimp_tui.sampling.bound`).
 """
 
 from __future__ import annotations
@@ -23,54 +21,6 @@ from pysat.solvers import Solver
 from pimp_tui.sampling.interactions import Analysis, covered
 
 Progress = Callable[[str], None]
-
-MAX_CANDIDATES = 100_000
-LOWER_BOUND_WORK = 100_000_000
-"""Clique steps x candidates the lower-bound restarts may spend together."""
-"""Interactions the lower-bound search considers (the most exclusive ones) on large models."""
-
-
-def lower_bound(analysis: Analysis, rng: random.Random, restarts: int = 8) -> int:
-    """Size of a set of valid interactions that pairwise cannot share a configuration."""
-    ok = analysis.pair_valid | np.eye(len(analysis.free), dtype=bool)
-    if analysis.t == 1:
-        variables = [abs(x) for x in analysis.free]
-        return 2 if len(set(variables)) < len(variables) else 1
-    if analysis.t == 2:
-        groups = np.argwhere(np.triu(analysis.valid, 1))
-    else:
-        return 1 if len(analysis.free) else 0
-    if not len(groups):
-        return 1
-    best = 1
-    shuffler = np.random.default_rng(rng.randrange(2**32))
-    # Interactions of literals that exclude many others first: they rarely share a configuration.
-    exclusive = (~ok).sum(axis=1)
-    weight = exclusive[groups].sum(axis=1).astype(np.float64)
-    if len(groups) > MAX_CANDIDATES:
-        keep = np.argpartition(-weight, MAX_CANDIDATES)[:MAX_CANDIDATES]
-        groups, weight = groups[keep], weight[keep]
-    for attempt in range(restarts):
-        noise = shuffler.random(len(groups)) * (1.0 + attempt)
-        order = np.argsort(-(weight + noise * weight.max() * 0.1 * attempt) - noise, kind="stable")
-        alive = np.ones(len(groups), dtype=bool)
-        size = 0
-        while True:
-            candidates = order[alive[order]]
-            if not len(candidates):
-                break
-            chosen = groups[candidates[0]]
-            alive[candidates[0]] = False
-            size += 1
-            clash = np.zeros(len(groups), dtype=bool)
-            for x in chosen.tolist():
-                for col in range(groups.shape[1]):
-                    clash |= ~ok[x, groups[:, col]]
-            alive &= clash
-        best = max(best, size)
-        if (attempt + 1) * size * len(groups) > LOWER_BOUND_WORK:
-            break
-    return best
 
 
 class Shrinker:
@@ -108,6 +58,16 @@ class Shrinker:
             if not spare:
                 break
             models.pop(min(spare, key=lambda i: rows[i].sum()))
+        return models
+
+    def trim(self, models: list[list[int]], size: int) -> list[list[int]]:
+        """At most `size` of `models`, dropping each time the one whose loss uncovers fewest
+        interactions."""
+        models = self.drop_redundant(models)
+        while len(models) > max(size, 0):
+            unique = self._uniquely_covered(self.analysis.rows(models))
+            assert unique is not None
+            models.pop(int(np.argmin(unique)))
         return models
 
     def _uniquely_covered(self, rows: np.ndarray) -> np.ndarray | None:

@@ -38,9 +38,11 @@ def sample(
 
     twise: covers every valid t-wise interaction (t = 1, 2 or 3); `time_budget` caps its local
     search in seconds (then the result may depend on the machine's speed), `iterations` bounds
-    it deterministically. uniform / distance / diversified-distance: `size` configurations
-    (uniform: with or without `replacement`). all: every configuration, if at most `limit`.
-    csv: the given `configs`, each checked; PimpError lists the invalid ones and why.
+    it deterministically; `size` caps the sample: when full coverage needs more configurations,
+    the `size` that keep the most interactions covered. uniform / distance /
+    diversified-distance: `size` configurations (uniform: with or without `replacement`).
+    all: every configuration, if at most `limit`. csv: the given `configs`, each checked;
+    PimpError lists the invalid ones and why.
     """
     if algorithm not in ALGORITHMS:
         raise PimpError(f"unknown algorithm {algorithm!r} (choose from {', '.join(ALGORITHMS)})")
@@ -55,9 +57,10 @@ def sample(
             cover_problem(encoding),
             t,
             seed,
-            iterations=300 if iterations is None else iterations,
+            iterations=_default_iterations(t) if iterations is None else iterations,
             time_budget=time_budget,
             progress=progress,
+            size=None if size is None else _size(size),
         )
         out = [encoding.decode(m) for m in result.models]
     elif algorithm == "uniform":

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pimp_tui.sampling.bound import lower_bound
 from pimp_tui.sampling.greedy import greedy_sample
 from pimp_tui.sampling.interactions import Analysis, CoverProblem, analyse
-from pimp_tui.sampling.lns import Shrinker, lower_bound
+from pimp_tui.sampling.lns import Shrinker
 from pimp_tui.sampling.oracle import Oracle
 
 Progress = Callable[[str], None]
@@ -71,10 +72,13 @@ def twise_sample(
     restarts: int | None = None,
     time_budget: float | None = None,
     progress: Progress | None = None,
+    size: int | None = None,
 ) -> TwiseResult:
     """A small sample of models covering every valid t-wise combination of `problem.literals`.
 
-    Deterministic for a seed unless `time_budget` (seconds) cuts the local search short.
+    Deterministic for a seed unless `time_budget` (seconds) cuts the local search short. With
+    `size`, at most that many models: when full coverage needs more, the `size` models that
+    keep the most interactions covered.
     """
     start = time.monotonic()
     deadline = None if time_budget is None else start + time_budget
@@ -88,26 +92,35 @@ def twise_sample(
             model = oracle.solve()
             return TwiseResult([model] if model else [], 0, 1, 1)
         n = len(analysis.free)
+        bound, seeds = lower_bound(analysis, rng)
+        if progress is not None:
+            progress(f"lower bound: {bound} configurations")
         best: list[list[int]] | None = None
-        tries = restarts if restarts is not None else default_restarts(n)
+        # Seeding with the bound's pairs wins where one alternative dominates; where several
+        # alternatives interlock, placing their pairs freely does better: try both.
+        tries = max(2, restarts if restarts is not None else default_restarts(n))
         for attempt in range(tries):
             order = list(range(n))
             rng.shuffle(order)
+            position = np.empty(n, dtype=np.int64)
+            position[order] = np.arange(n)
             # On large models a solver call per candidate configuration costs more than the
             # few extra configurations a shorter search leaves for the local search to remove.
             max_tries = 50 if n <= 600 else 10
-            models = greedy_sample(_relabel(analysis, order), oracle, max_tries, progress)
+            seeded = position[seeds] if attempt % 2 == 0 else None
+            models = greedy_sample(_relabel(analysis, order), oracle, max_tries, progress, seeded)
             if best is None or len(models) < len(best):
                 best = models
                 if progress is not None:
                     progress(f"greedy: {len(best)} configurations (order {attempt + 1})")
+            if len(best) <= bound:
+                break
             if deadline is not None and time.monotonic() > deadline:
                 break
-            if len(best) > MANY:
+            if len(best) > MANY and attempt:
                 break  # orders barely matter when alternatives force hundreds of configurations
         assert best is not None
         greedy_size = len(best)
-        bound = lower_bound(analysis, rng)
         shrinker = Shrinker(
             analysis,
             problem.clauses,
@@ -117,6 +130,10 @@ def twise_sample(
             total_budget=search_budget(n) // (4 if greedy_size > MANY else 1),
         )
         models = shrinker.run(best, iterations, bound, deadline, progress)
+        if size is not None and len(models) > size:
+            if progress is not None:
+                progress(f"full coverage needs {len(models)} configurations; keeping {size}")
+            models = shrinker.trim(models, size)
         return TwiseResult(models, analysis.count(), bound, greedy_size)
     finally:
         oracle.close()

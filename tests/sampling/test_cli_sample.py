@@ -77,3 +77,12 @@ def test_all_refused_above_limit_is_one_line(shop_path, capsys):
     assert main(["sample", str(shop_path), "-a", "all", "--limit", "5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--limit" in err[0]
+
+
+def test_twise_size_is_honoured(shop_path, tmp_path, capsys):
+    out = tmp_path / "three.csv"
+    args = ["sample", str(shop_path), "-a", "twise", "--size", "3", "-o", str(out)]
+    assert main(args + ["--iterations", "5"]) == 0
+    assert len(_rows(out)) == 1 + 3
+    err = capsys.readouterr().err
+    assert "keeping 3" in err and "2-wise coverage" in err and "100.00%" not in err

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from pimp_tui.sampling import sample
+from pimp_tui.sampling.bound import lower_bound
 from pimp_tui.sampling.coverage import coverage
 from pimp_tui.sampling.interactions import CoverProblem, analyse
 from pimp_tui.sampling.oracle import Oracle
@@ -92,3 +93,52 @@ def test_valid_pairs_match_enumeration_on_random_cnf(seed):
     sampled = {frozenset((a, b)) for m in result.models for a in m for b in m if a != b}
     assert truth <= sampled
     assert all(m in models for m in result.models)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lower_bound_pairs_are_valid_and_never_share_a_configuration(seed):
+    rng = random.Random(seed)
+    n = 9
+    clauses = _random_cnf(rng, n, 12)
+    models = [set(m) for m in _models(clauses, n)]
+    assert models
+    literals = [x for v in range(1, n + 1) for x in (v, -v)]
+    oracle = Oracle(clauses, n)
+    analysis = analyse(CoverProblem(clauses, n, literals), 2, oracle, random.Random(0))
+    oracle.close()
+    bound, seeds = lower_bound(analysis, random.Random(seed))
+    pairs = [{analysis.free[i], analysis.free[j]} for i, j in seeds.tolist()]
+    assert bound == max(1, len(pairs))
+    assert all(any(p <= m for m in models) for p in pairs)
+    assert all(sum(p <= m for p in pairs) <= 1 for m in models)
+    result = twise_sample(CoverProblem(clauses, n, literals), 2, seed, iterations=20)
+    assert result.lower_bound <= len(result.models)
+
+
+def test_lower_bound_of_two_alternatives_is_their_product(tmp_path):
+    from pimp_tui.variability.io import parse_uvl
+
+    model = parse_uvl(
+        "features\n    R\n        mandatory\n            A\n                alternative\n"
+        + "".join(f"                    a{i}\n" for i in range(5))
+        + "            B\n                alternative\n"
+        + "".join(f"                    b{i}\n" for i in range(3))
+        + "        optional\n            x\n            y\n",
+        "two.uvl",
+    )
+    configs = sample(model, "twise", t=2, seed=0)
+    assert len(configs) == 15
+    assert coverage(model, configs, 2).ratio == 1.0
+
+
+def test_twise_size_caps_the_sample_keeping_most_coverage(shop):
+    full = sample(shop, "twise", t=2, seed=2, iterations=8)
+    assert sample(shop, "twise", t=2, seed=2, iterations=8, size=len(full) + 3) == full
+    reasoner = Reasoner(shop)
+    previous = 0
+    for size in range(1, len(full)):
+        capped = sample(shop, "twise", t=2, seed=2, iterations=8, size=size)
+        assert len(capped) == size and all(reasoner.is_valid(c) for c in capped)
+        result = coverage(shop, capped, 2)
+        assert previous < result.covered < result.valid
+        previous = result.covered
