@@ -34,9 +34,14 @@ class Shrinker:
         rng: random.Random,
         step_budget: int = 2_000_000,
         total_budget: int = 120_000_000,
-        patience: int = 30,
+        patience: int = 100,
+        seeds: np.ndarray | None = None,
     ) -> None:
         self.analysis = analysis
+        self.seeds = np.zeros((0, 2), dtype=np.int64) if seeds is None else seeds
+        """Mutually exclusive pairs proving the lower bound: a sample of that size holds each in
+        exactly one configuration, so configurations holding none, or one another holds too,
+        are the surplus to work on."""
         self.clauses = clauses
         self.num_vars = num_vars
         self.rng = rng
@@ -134,16 +139,46 @@ class Shrinker:
         return models
 
     def _choose(self, models: list[list[int]], d: int) -> list[int]:
-        """d configurations: one at random and, half of the time, its nearest neighbours."""
+        """d configurations: a first one, then others near it or at random.
+
+        The first is often a surplus one (see `seeds`) or one covering few interactions no
+        other covers: its work is the easiest to hand to the others. Near means sharing its
+        rarest literal (the same CPU, say: where alternatives dictate the sample only those
+        can take over its pairs), else fewest differing literals."""
         k = len(models)
+        rows = self.analysis.rows(models)
         first = self.rng.randrange(k)
-        if self.rng.random() < 0.5:
+        pick = self.rng.random()
+        surplus = self._surplus(rows)
+        if len(surplus) and pick < 0.5:
+            first = int(surplus[self.rng.randrange(len(surplus))])
+        elif self.analysis.t < 3 and pick < 0.75:
+            unique = self._uniquely_covered(rows)
+            assert unique is not None
+            weakest = np.argsort(unique, kind="stable")[: max(2, k // 10)]
+            first = int(weakest[self.rng.randrange(len(weakest))])
+        pick = self.rng.random()
+        if pick < 1 / 3:
             others = [i for i in range(k) if i != first]
             return [first] + self.rng.sample(others, d - 1)
-        rows = self.analysis.rows(models)
-        distance = (rows != rows[first]).sum(axis=1)
+        distance = (rows != rows[first]).sum(axis=1).astype(np.float64)
+        if pick < 2 / 3:
+            counts = rows.sum(axis=0)
+            held = np.flatnonzero(rows[first] & (counts > 1))
+            if len(held):
+                rare = held[counts[held] == counts[held].min()]
+                literal = int(rare[self.rng.randrange(len(rare))])
+                distance -= rows.shape[1] * rows[:, literal]
         near = sorted(range(k), key=lambda i: (distance[i], self.rng.random()))
         return [first] + [i for i in near if i != first][: d - 1]
+
+    def _surplus(self, rows: np.ndarray) -> np.ndarray:
+        """Configurations holding no seed pair, or one that another configuration holds too."""
+        if not len(self.seeds):
+            return np.zeros(0, dtype=np.int64)
+        holds = rows[:, self.seeds[:, 0]] & rows[:, self.seeds[:, 1]]
+        shared = holds[:, holds.sum(axis=0) > 1].any(axis=1)
+        return np.flatnonzero(shared | ~holds.any(axis=1))
 
     def _repair(
         self, kept: list[list[int]], destroyed: list[list[int]], copies: int

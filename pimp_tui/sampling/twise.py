@@ -44,23 +44,26 @@ def _relabel(analysis: Analysis, order: list[int]) -> Analysis:
     )
 
 
-MANY = 100
-"""A greedy sample this large is not retried in other orders."""
-
-
 def default_restarts(n_free: int) -> int:
     """Greedy orders to try: many on small models, where each costs milliseconds."""
     if n_free <= 200:
         return 16
     if n_free <= 600:
-        return 4
-    return 1
+        return 8
+    return 2
 
 
-def search_budget(n_free: int) -> int:
-    """Propagations the local search may spend in all: steps cost more on larger models, so
-    the budget shrinks with them to keep a default run near a minute on a 2-core machine."""
-    return int(80_000_000 * min(1.0, 600 / max(n_free, 1)))
+GREEDY_WORK = 1_200_000
+"""Configurations x free literals the greedy orders may build together (the numpy work of an
+order grows with both); a count, not a clock, so that runs stay deterministic."""
+
+
+def search_budget(n_free: int, configurations: int) -> int:
+    """Propagations the local search may spend in all: steps cost more on larger models and
+    larger samples, so the budget shrinks with them to keep a default run within about 45 s
+    on a loaded 2-core machine."""
+    scale = min(1.0, 600 / max(n_free, 1)) * min(1.0, 250 / max(configurations, 1))
+    return int(80_000_000 * scale)
 
 
 def twise_sample(
@@ -99,6 +102,7 @@ def twise_sample(
         # Seeding with the bound's pairs wins where one alternative dominates; where several
         # alternatives interlock, placing their pairs freely does better: try both.
         tries = max(2, restarts if restarts is not None else default_restarts(n))
+        work = 0
         for attempt in range(tries):
             order = list(range(n))
             rng.shuffle(order)
@@ -117,8 +121,9 @@ def twise_sample(
                 break
             if deadline is not None and time.monotonic() > deadline:
                 break
-            if len(best) > MANY and attempt:
-                break  # orders barely matter when alternatives force hundreds of configurations
+            work += len(models) * n
+            if attempt and restarts is None and work * (attempt + 2) > GREEDY_WORK * (attempt + 1):
+                break  # one more order would take the greedy past its share
         assert best is not None
         greedy_size = len(best)
         shrinker = Shrinker(
@@ -126,8 +131,8 @@ def twise_sample(
             problem.clauses,
             problem.num_vars,
             rng,
-            # Hundreds of configurations forced by alternatives leave little to gain.
-            total_budget=search_budget(n) // (4 if greedy_size > MANY else 1),
+            total_budget=search_budget(n, len(best)),
+            seeds=seeds,
         )
         models = shrinker.run(best, iterations, bound, deadline, progress)
         if size is not None and len(models) > size:
