@@ -110,9 +110,12 @@ def analyse(
     core, dead, free = backbone(oracle, problem.literals)
     n = len(free)
     if n**t > max_tensor:
+        most = int(round(max_tensor ** (1 / t)))
         raise PimpError(
-            f"{t}-wise interactions over {n} free literals are too many to track here; "
-            "use a smaller t"
+            f"{t}-wise sampling keeps a table of every {t}-tuple of free literals "
+            f"({n} here, {n**t / 1e9:.1f} GB per table); it handles up to about {most} free "
+            f"literals (features selected or not, plus typed values). Use --t {t - 1}, or "
+            "fix some features in the model"
         )
     index = {lit: i for i, lit in enumerate(free)}
     witnesses: list[list[int]] = []

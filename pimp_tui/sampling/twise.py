@@ -44,8 +44,11 @@ def _relabel(analysis: Analysis, order: list[int]) -> Analysis:
     )
 
 
-def default_restarts(n_free: int) -> int:
-    """Greedy orders to try: many on small models, where each costs milliseconds."""
+def default_restarts(n_free: int, t: int = 2) -> int:
+    """Greedy orders to try: many on small models, where each costs milliseconds; few for
+    3-wise, where an order costs seconds and the local search gains more."""
+    if t == 3:
+        return 4
     if n_free <= 200:
         return 16
     if n_free <= 600:
@@ -101,7 +104,7 @@ def twise_sample(
         best: list[list[int]] | None = None
         # Seeding with the bound's pairs wins where one alternative dominates; where several
         # alternatives interlock, placing their pairs freely does better: try both.
-        tries = max(2, restarts if restarts is not None else default_restarts(n))
+        tries = max(2, restarts if restarts is not None else default_restarts(n, t))
         work = 0
         for attempt in range(tries):
             order = list(range(n))

@@ -142,3 +142,15 @@ def test_twise_size_caps_the_sample_keeping_most_coverage(shop):
         result = coverage(shop, capped, 2)
         assert previous < result.covered < result.valid
         previous = result.covered
+
+
+def test_3wise_beyond_its_table_limit_says_what_to_do(shop):
+    from pimp_tui.errors import PimpError
+    from pimp_tui.sampling.literals import cover_problem
+
+    encoding = Reasoner(shop).encoding
+    problem = cover_problem(encoding)
+    oracle = Oracle(problem.clauses, problem.num_vars)
+    with pytest.raises(PimpError, match=r"up to about 4 free literals.*--t 2"):
+        analyse(problem, 3, oracle, random.Random(0), max_tensor=64)
+    oracle.close()
