@@ -79,7 +79,7 @@ def sample(
 
 def _default_iterations(t: int) -> int:
     """Local-search steps: 3-wise steps cost far more (cubic interaction tables)."""
-    return 300 if t < 3 else 30
+    return 300 if t < 3 else 60
 
 
 def _size(size: int | None) -> int:
