@@ -157,6 +157,20 @@ class GradientBoosting(_SklearnLearner):
         )  # fmt: skip
 
 
+class _UnitRange:
+    """Maps each option onto [0, 1] by the training rows' range: Boolean options stay 0/1, and a
+    numeric option's pairwise products no longer dwarf the others under one L1 penalty."""
+
+    def fit(self, x: np.ndarray) -> _UnitRange:
+        self.low = x.min(axis=0)
+        span = x.max(axis=0) - self.low
+        self.span = np.where(span > 0, span, 1.0)
+        return self
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.low) / self.span
+
+
 def _pairwise(x: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Options and their pairwise products (SPL Conqueror's candidate terms)."""
     d = x.shape[1]
@@ -179,7 +193,8 @@ class LinearInteractions(_SklearnLearner):
 
     @property
     def terms_(self) -> list[tuple[tuple[int, ...], float]]:
-        """Selected terms (option indices) with their coefficients, largest effect first."""
+        """Selected terms (option indices) with their coefficients, largest effect first; the
+        coefficients are per unit of each option's training range mapped onto [0, 1]."""
         return self.model_.selected_terms()
 
 
@@ -191,7 +206,8 @@ class _ForwardSelection:
         from sklearn.linear_model import OrthogonalMatchingPursuit, OrthogonalMatchingPursuitCV
         from sklearn.model_selection import KFold
 
-        z, self.terms = _pairwise(x)
+        self.unit = _UnitRange().fit(x)
+        z, self.terms = _pairwise(self.unit(x))
         self.keep = z.std(axis=0) > 1e-12
         z = z[:, self.keep]
         n = len(t)
@@ -210,7 +226,7 @@ class _ForwardSelection:
     def predict(self, x):
         if self.model is None:
             return np.full(len(x), self.constant)
-        z, _ = _pairwise(x)
+        z, _ = _pairwise(self.unit(x))
         return self.model.predict(z[:, self.keep])
 
     def selected_terms(self):
@@ -252,14 +268,15 @@ class _PairwiseLasso:
         from sklearn.linear_model import LassoCV
         from sklearn.model_selection import KFold
 
-        z, _ = _pairwise(x)
+        self.unit = _UnitRange().fit(x)
+        z, _ = _pairwise(self.unit(x))
         folds = min(5, len(t))
         cv = KFold(folds, shuffle=True, random_state=self.seed)
         self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
         return self
 
     def predict(self, x):
-        return self.model.predict(_pairwise(x)[0])
+        return self.model.predict(_pairwise(self.unit(x))[0])
 
 
 class Auto(Learner):

@@ -1,0 +1,52 @@
+"""The Gaussian process: exact likelihood gradients for every kernel, and large tables fitted on
+a subset of rows while the posterior still conditions on all of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import check_grad
+
+from pimp_tui.predict.gp import _PROFILES, GaussianProcess, _neg_log_likelihood
+
+
+@pytest.mark.parametrize("kernel", sorted(_PROFILES))
+def test_likelihood_gradient_matches_finite_differences(kernel: str) -> None:
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(20, 3))
+    t = rng.normal(size=20)
+    sq = (z[:, None, :] - z[None, :, :]) ** 2
+    theta = np.r_[rng.normal(0.0, 0.3, 3), 0.2, np.log(0.05)]
+
+    def value(a: np.ndarray) -> float:
+        return _neg_log_likelihood(a, sq, t, kernel)[0]
+
+    def gradient(a: np.ndarray) -> np.ndarray:
+        return _neg_log_likelihood(a, sq, t, kernel)[1]
+
+    assert check_grad(value, gradient, theta) < 1e-4 * np.linalg.norm(gradient(theta))
+
+
+@pytest.mark.parametrize("kernel", sorted(_PROFILES))
+def test_each_kernel_learns_a_smooth_response(kernel: str) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (60, 2))
+    y = np.sin(3 * x[:, 0]) + x[:, 1] ** 2
+    test = rng.uniform(0, 1, (200, 2))
+    truth = np.sin(3 * test[:, 0]) + test[:, 1] ** 2
+    gp = GaussianProcess(kernel=kernel).fit(x, y)
+    assert np.max(np.abs(gp.predict(test) - truth)) < 0.1
+
+
+def test_a_large_table_learns_hyperparameters_on_a_subset_but_conditions_on_every_row() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (300, 2))
+    y = np.sin(4 * x[:, 0]) * np.cos(3 * x[:, 1])
+    gp = GaussianProcess(max_fit_rows=60).fit(x, y)
+    assert gp.z_train_.shape[0] == 300
+    assert np.max(np.abs(gp.predict(x) - y)) < 0.02  # interpolates rows outside the subset too
+
+
+def test_unknown_kernel_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown kernel"):
+        GaussianProcess(kernel="periodic")
