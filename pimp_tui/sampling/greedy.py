@@ -118,18 +118,35 @@ def greedy_sample(
     max_tries: int = 1000,
     progress: Progress | None = None,
     seeds: np.ndarray | None = None,
+    shuffle: np.random.Generator | None = None,
 ) -> list[list[int]]:
     """Models covering every valid interaction of `analysis` (over its free literals).
 
     `seeds` (pairs of indices into the free literals, no two of which fit one configuration)
     each open a configuration first: the sample needs one per seed anyway, and building around
     them packs the rest into as many configurations as the seeds prove necessary.
+
+    Interactions are visited literal by literal (all pairs of the first literal, then of the
+    second...), which builds configurations around alternatives; for t = 2 `shuffle` visits
+    the pairs in a random order instead, which packs models of many independent options
+    (BusyBox: 32 configurations instead of 74) far more tightly.
     """
     packer = _Packer(analysis, oracle, max_tries)
     for pair in [] if seeds is None else seeds:
         packer._open(np.asarray(pair, dtype=np.int64))
     valid, cov, t = analysis.valid, packer.cov, analysis.t
     n = len(analysis.free)
+    if t == 2 and shuffle is not None:
+        pairs = np.argwhere(np.triu(valid, 1))
+        shuffle.shuffle(pairs)
+        for done, (a, b) in enumerate(pairs.tolist()):
+            if not cov[a, b]:
+                packer.place((a, b))
+            if progress is not None and done % 200_000 == 199_999:
+                progress(
+                    f"greedy: {done + 1}/{len(pairs)} pairs, {len(packer.decided)} configurations"
+                )
+        return packer.models()
     for a in range(n):
         if t == 1:
             if not cov[a]:

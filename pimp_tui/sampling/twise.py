@@ -102,8 +102,11 @@ def twise_sample(
         if progress is not None:
             progress(f"lower bound: {bound} configurations")
         best: list[list[int]] | None = None
-        # Seeding with the bound's pairs wins where one alternative dominates; where several
-        # alternatives interlock, placing their pairs freely does better: try both.
+        # Three ways to build, in turn: seeded with the bound's pairs, literal by literal (wins
+        # where one alternative dominates); seeded, pairs in random order (wins on many
+        # independent options); unseeded, literal by literal (wins where several alternatives
+        # interlock). Large models get random pair orders only: literal by literal is slow
+        # there and packs their mostly independent options poorly.
         tries = max(2, restarts if restarts is not None else default_restarts(n, t))
         work = 0
         for attempt in range(tries):
@@ -114,8 +117,12 @@ def twise_sample(
             # On large models a solver call per candidate configuration costs more than the
             # few extra configurations a shorter search leaves for the local search to remove.
             max_tries = 50 if n <= 600 else 10
-            seeded = position[seeds] if attempt % 2 == 0 else None
-            models = greedy_sample(_relabel(analysis, order), oracle, max_tries, progress, seeded)
+            variant = attempt % 3 if n <= 600 else 1
+            seeded = position[seeds] if variant < 2 else None
+            shuffle = np.random.default_rng(rng.randrange(2**32)) if variant == 1 else None
+            models = greedy_sample(
+                _relabel(analysis, order), oracle, max_tries, progress, seeded, shuffle
+            )
             if best is None or len(models) < len(best):
                 best = models
                 if progress is not None:
