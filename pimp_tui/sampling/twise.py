@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from pimp_tui.sampling.bound import lower_bound
 from pimp_tui.sampling.greedy import greedy_sample
@@ -90,6 +91,9 @@ def twise_sample(
     deadline = None if time_budget is None else start + time_budget
     rng = random.Random(seed)
     oracle = Oracle(problem.clauses, problem.num_vars)
+    # The matrix products here are small and many: BLAS threads only wait on one another
+    # (ten times slower on a loaded 2-core machine).
+    limits = threadpool_limits(limits=1, user_api="blas")
     try:
         analysis = analyse(problem, t, oracle, rng)
         if progress is not None:
@@ -103,10 +107,9 @@ def twise_sample(
             progress(f"lower bound: {bound} configurations")
         best: list[list[int]] | None = None
         # Three ways to build, in turn: seeded with the bound's pairs, literal by literal (wins
-        # where one alternative dominates); seeded, pairs in random order (wins on many
-        # independent options); unseeded, literal by literal (wins where several alternatives
-        # interlock). Large models get random pair orders only: literal by literal is slow
-        # there and packs their mostly independent options poorly.
+        # where one alternative dominates); unseeded, literal by literal (wins where several
+        # alternatives interlock); seeded, pairs in random order (often the best start on
+        # many independent options).
         tries = max(2, restarts if restarts is not None else default_restarts(n, t))
         work = 0
         for attempt in range(tries):
@@ -117,9 +120,9 @@ def twise_sample(
             # On large models a solver call per candidate configuration costs more than the
             # few extra configurations a shorter search leaves for the local search to remove.
             max_tries = 50 if n <= 600 else 10
-            variant = attempt % 3 if n <= 600 else 1
-            seeded = position[seeds] if variant < 2 else None
-            shuffle = np.random.default_rng(rng.randrange(2**32)) if variant == 1 else None
+            variant = attempt % 3
+            seeded = position[seeds] if variant != 1 else None
+            shuffle = np.random.default_rng(rng.randrange(2**32)) if variant == 2 else None
             models = greedy_sample(
                 _relabel(analysis, order), oracle, max_tries, progress, seeded, shuffle
             )
@@ -152,3 +155,4 @@ def twise_sample(
         return TwiseResult(models, analysis.count(), bound, greedy_size)
     finally:
         oracle.close()
+        limits.restore_original_limits()
