@@ -1,5 +1,6 @@
-"""t-wise sampling over a CNF: valid interactions, greedy packing from several orders, then
-destroy-and-repair search for a smaller sample.
+"""t-wise sampling over a CNF: valid interactions, a lower bound (mutually exclusive pairs,
+which also seed the greedy), greedy packing from several orders, then destroy-and-repair
+search for a smaller sample, ending early at the bound.
 
 Works on plain CNF (`CoverProblem`); `pimp_tui.sampling.registry` maps feature models onto it.
 """
