@@ -50,8 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--time-budget",
         type=float,
-        help="seconds of local search for twise (the default, an iteration bound, is "
-        "deterministic; a time budget may give different samples on different machines)",
+        help="twise: search for this many seconds in all (or until the sample is proven "
+        "minimal), the longer the smaller; results then depend on the machine. Without it, "
+        "counted work bounds the search: deterministic for a seed",
     )
     parser.add_argument("--iterations", type=int, help="local-search steps for twise")
     parser.add_argument("--limit", type=int, help="most configurations 'all' may enumerate")

@@ -36,13 +36,13 @@ def sample(
 ) -> list[Configuration]:
     """Valid configurations of `model` drawn by `algorithm`, deterministic for `seed`.
 
-    twise: covers every valid t-wise interaction (t = 1, 2 or 3); `time_budget` caps its local
-    search in seconds (then the result may depend on the machine's speed), `iterations` bounds
-    it deterministically; `size` caps the sample: when full coverage needs more configurations,
-    the `size` that keep the most interactions covered. uniform / distance /
-    diversified-distance: `size` configurations (uniform: with or without `replacement`).
-    all: every configuration, if at most `limit`. csv: the given `configs`, each checked;
-    PimpError lists the invalid ones and why.
+    twise: covers every valid t-wise interaction (t = 1, 2 or 3); its local search is bounded by
+    counted work (deterministic) or by `iterations`, or runs for `time_budget` seconds (then
+    the result depends on the machine's speed); `size` caps the sample: when full coverage
+    needs more configurations, the `size` that keep the most interactions covered.
+    uniform / distance / diversified-distance: `size` configurations (uniform: with or without
+    `replacement`). all: every configuration, if at most `limit`. csv: the given `configs`,
+    each checked; PimpError lists the invalid ones and why.
     """
     if algorithm not in ALGORITHMS:
         raise PimpError(f"unknown algorithm {algorithm!r} (choose from {', '.join(ALGORITHMS)})")
@@ -57,7 +57,7 @@ def sample(
             cover_problem(encoding),
             t,
             seed,
-            iterations=_default_iterations(t) if iterations is None else iterations,
+            iterations=_iterations(t, iterations, time_budget),
             time_budget=time_budget,
             progress=progress,
             size=None if size is None else _size(size),
@@ -77,8 +77,13 @@ def sample(
     return out
 
 
-def _default_iterations(t: int) -> int:
-    """Local-search steps: 3-wise steps cost far more (cubic interaction tables)."""
+def _iterations(t: int, given: int | None, time_budget: float | None) -> int:
+    """Local-search steps: as given; else as many as a time budget allows; else 300 (60 for
+    3-wise, whose steps cost far more: cubic interaction tables)."""
+    if given is not None:
+        return given
+    if time_budget is not None:
+        return 10**9
     return 300 if t < 3 else 60
 
 

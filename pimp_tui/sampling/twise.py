@@ -58,6 +58,7 @@ def default_restarts(n_free: int, t: int = 2) -> int:
     return 2
 
 
+UNLIMITED = 10**12
 GREEDY_WORK = 1_200_000
 """Configurations x free literals the greedy orders may build together (the numpy work of an
 order grows with both); a count, not a clock, so that runs stay deterministic."""
@@ -84,7 +85,8 @@ def twise_sample(
 ) -> TwiseResult:
     """A small sample of models covering every valid t-wise combination of `problem.literals`.
 
-    Deterministic for a seed unless `time_budget` (seconds) cuts the local search short. With
+    Deterministic for a seed. A `time_budget` (seconds) instead lets the local search run
+    until it is spent (or the bound is reached): results then depend on the machine. With
     `size`, at most that many models: when full coverage needs more, the `size` models that
     keep the most interactions covered.
     """
@@ -145,8 +147,13 @@ def twise_sample(
             problem.clauses,
             problem.num_vars,
             rng,
-            total_budget=search_budget(n, len(best)),
             seeds=seeds,
+            # A time budget the user set replaces the counted ones: search until it runs out.
+            **(
+                {"total_budget": search_budget(n, len(best))}
+                if deadline is None
+                else {"total_budget": UNLIMITED, "patience": UNLIMITED}
+            ),
         )
         models = shrinker.run(best, iterations, bound, deadline, progress)
         if size is not None and len(models) > size:

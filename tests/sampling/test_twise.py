@@ -154,3 +154,9 @@ def test_3wise_beyond_its_table_limit_says_what_to_do(shop):
     with pytest.raises(PimpError, match=r"up to about 4 free literals.*--t 2"):
         analyse(problem, 3, oracle, random.Random(0), max_tensor=64)
     oracle.close()
+
+
+def test_twise_with_a_time_budget_ends_with_full_coverage(toybox):
+    configs = sample(toybox, "twise", t=2, seed=0, time_budget=0.5)
+    result = coverage(toybox, configs, 2)
+    assert result.covered == result.valid and len(configs) <= 9
