@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         SHARED / "berkeleydb.uvl",
         *sorted(SAMPLE_MODELS.glob("*.uvl")),
     ]
-    # The same defaults as `pimp sample`: 300 local-search steps, 60 for t = 3.
-    iterations = args.iterations or (300 if args.t < 3 else 60)
+    # The same defaults as `pimp sample`: 300 local-search steps, 60 for t = 3, no step limit
+    # under a time budget.
+    iterations = args.iterations or (10**9 if args.time_budget else 300 if args.t < 3 else 60)
     print(
         f"{'model':<24} {'features':>8} {'valid':>9} {'size':>5} {'bound':>5} {'coverage':>9} "
         f"{'seconds':>8} {'load':>5}  published"
