@@ -3,14 +3,15 @@ coverage, seconds, load average, and the best published 2-wise size.
 
     python benchmarks/sampling.py                      # shared models and sample_models/
     python benchmarks/sampling.py MODEL.uvl ... --t 2  # any .uvl / .xml files
-    python benchmarks/sampling.py --time-budget 50     # cap the local search (not deterministic)
+    python benchmarks/sampling.py --time-budget 50     # search 50 s each (not deterministic)
 
 Targets (2-wise, full coverage, within 60 s on a 2-core machine): toybox at most 9
 configurations (YASA 10, optimum 8), berkeleydb at most 18 (YASA 19, optimum 15), and at or
 below YASA's sizes on real Kconfig/CDL models of 100-1,500 features. Seconds cover sampling
 only (the 1-minute load average is printed beside them: other work on the machine stretches
-them); coverage is checked afterwards by the independent checker. The bound is the sampler's
-own lower bound on any full-coverage sample: size = bound proves the sample minimal.
+them); coverage and validity (invalid: configurations the reasoner rejects) are checked
+afterwards by the independent checker. The bound is the sampler's own lower bound on any
+full-coverage sample: size = bound proves the sample minimal.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     iterations = args.iterations or (10**9 if args.time_budget else 300 if args.t < 3 else 60)
     print(
         f"{'model':<24} {'features':>8} {'valid':>9} {'size':>5} {'bound':>5} {'coverage':>9} "
-        f"{'seconds':>8} {'load':>5}  published"
+        f"{'invalid':>7} {'seconds':>8} {'load':>5}  published"
     )
     for path in paths:
         try:
@@ -80,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         published = PUBLISHED.get(path.stem, "-") if args.t == 2 else "-"
         print(
             f"{path.name:<24} {features:>8} {cover.valid:>9} {len(configs):>5} "
-            f"{result.lower_bound:>5} {100 * cover.ratio:>8.2f}% {seconds:>8.1f} "
+            f"{result.lower_bound:>5} {100 * cover.ratio:>8.2f}% "
+            f"{len(cover.invalid_configurations):>7} {seconds:>8.1f} "
             f"{os.getloadavg()[0]:>5.1f}  {published}",
             flush=True,
         )
