@@ -22,6 +22,9 @@ class GaussianProcess:
 
     `kernel` is "rbf" (squared exponential: smooth responses) or "matern32" / "matern52"
     (rougher: responses that jump between option settings, as on binary options).
+    `robust` gives rows whose leave-one-out residual is far outside the others (beyond three
+    robust standard deviations) a proportionally larger noise, so one bad measurement does not
+    bend the fit around it.
 
     Hyperparameters maximise the marginal likelihood from `restarts + 1` starting points (the
     first one fixed, the others drawn from `seed`), on at most `max_fit_rows` rows drawn from
@@ -35,16 +38,22 @@ class GaussianProcess:
         maxiter: int = 150,
         max_fit_rows: int = 400,
         kernel: str = "rbf",
+        robust: bool = False,
     ) -> None:
         if kernel not in _PROFILES:
             raise ValueError(f"unknown kernel {kernel!r}: one of {', '.join(_PROFILES)}")
         self.kernel = kernel
+        self.robust = robust
         self.restarts = restarts
         self.seed = seed
         self.maxiter = maxiter
         self.max_fit_rows = max_fit_rows
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        return self.learn(x, y).condition()
+
+    def learn(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        """Hyperparameters only (`neg_log_likelihood_`); `condition()` then gives the posterior."""
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         self.x_mean_ = x.mean(axis=0)
@@ -88,14 +97,31 @@ class GaussianProcess:
         self.signal_var_ = float(np.exp(theta[d]))
         self.noise_var_ = float(np.exp(theta[d + 1]))
         self.z_train_ = z
-        k = self._kernel(z)
-        k[np.diag_indices_from(k)] += self.noise_var_ + _JITTER
+        self.t_train_ = t
+        return self
+
+    def condition(self) -> GaussianProcess:
+        """The posterior on every training row, after `learn`."""
+        k = self._kernel(self.z_train_)
+        t = self.t_train_
+        self._condition(k, t, np.full(len(t), self.noise_var_))
+        if self.robust:
+            residual = (self.loo_mean_ - self.y_mean_) / self.y_scale_ - t
+            spread = 1.4826 * np.median(np.abs(residual - np.median(residual))) + 1e-12
+            weight = np.maximum(1.0, (np.abs(residual) / (3.0 * spread)) ** 2)
+            self._condition(k, t, self.noise_var_ * weight)
+        return self
+
+    def _condition(self, k: np.ndarray, t: np.ndarray, noise: np.ndarray) -> None:
+        """Posterior on the training rows with per-row noise, and its closed-form leave-one-out
+        predictions."""
+        k = k.copy()
+        k[np.diag_indices_from(k)] += noise + _JITTER
         self.chol_ = cho_factor(k, lower=True)
         self.alpha_ = cho_solve(self.chol_, t)
         inverse_diag = np.diag(cho_solve(self.chol_, np.eye(len(t))))
         self.loo_mean_ = (t - self.alpha_ / inverse_diag) * self.y_scale_ + self.y_mean_
         self.loo_std_ = np.sqrt(1.0 / inverse_diag) * self.y_scale_
-        return self
 
     def _standardise(self, x: np.ndarray) -> np.ndarray:
         return ((np.asarray(x, dtype=float) - self.x_mean_) / self.x_scale_)[:, self.keep_]
@@ -115,6 +141,29 @@ class GaussianProcess:
         v = cho_solve(self.chol_, k.T)
         var = np.maximum(self.signal_var_ - np.einsum("ij,ji->i", k, v), 0.0) + self.noise_var_
         return mean, np.sqrt(var) * self.y_scale_
+
+
+class LikeliestKernelGP:
+    """One process per kernel; keeps the one with the highest marginal likelihood (type-II
+    maximum likelihood chooses the kernel's shape as it chooses its length scales)."""
+
+    def __init__(self, restarts: int = 1, seed: int = 0, robust: bool = False) -> None:
+        self.restarts = restarts
+        self.seed = seed
+        self.robust = robust
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> LikeliestKernelGP:
+        fits = [
+            GaussianProcess(self.restarts, self.seed, kernel=kernel, robust=self.robust).learn(x, y)
+            for kernel in _PROFILES
+        ]
+        self.best_ = min(fits, key=lambda gp: gp.neg_log_likelihood_).condition()
+        self.kernel_ = self.best_.kernel
+        self.loo_mean_ = self.best_.loo_mean_
+        return self
+
+    def predict(self, x: np.ndarray, return_std: bool = False):
+        return self.best_.predict(x, return_std=return_std)
 
 
 def _rbf(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,13 +11,14 @@ the median, which is what minimises relative error.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from pimp_tui.errors import PimpError
-from pimp_tui.predict.gp import GaussianProcess
+from pimp_tui.predict.gp import LikeliestKernelGP
 
 
 def _z(level: float) -> float:
@@ -237,14 +238,23 @@ class _ForwardSelection:
         return sorted(pairs, key=lambda p: -abs(p[1]))
 
 
-class GaussianProcessLearner(Learner):
-    """ARD Gaussian process; its posterior standard deviation is the uncertainty."""
+def gp_restarts(rows: int, options: int) -> int:
+    """Extra optimiser starts per kernel: the likelihood of a small table has more local optima,
+    and each start's gradients cost rows squared times options."""
+    size = min(rows, 400) ** 2 * max(options, 1)
+    return 3 if size <= 300_000 else 1 if size <= 1_000_000 else 0
 
-    def __init__(self, restarts: int = 1, seed: int = 0, log_target="auto") -> None:
-        self.restarts, self.seed, self.log_target = restarts, seed, log_target
+
+class GaussianProcessLearner(Learner):
+    """ARD Gaussian process with the likeliest kernel, robust to outlying rows; its posterior
+    standard deviation is the uncertainty."""
+
+    def __init__(self, seed: int = 0, log_target="auto") -> None:
+        self.seed, self.log_target = seed, log_target
 
     def _fit(self, x, t):
-        self.model_ = GaussianProcess(restarts=self.restarts, seed=self.seed).fit(x, t)
+        gp = LikeliestKernelGP(gp_restarts(*x.shape), self.seed, robust=True)
+        self.model_ = gp.fit(x, t)
 
     def _predict(self, x):
         return self.model_.predict(x, return_std=True)
@@ -265,6 +275,7 @@ class _PairwiseLasso:
         self.seed = seed
 
     def fit(self, x, t):
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LassoCV
         from sklearn.model_selection import KFold
 
@@ -272,7 +283,11 @@ class _PairwiseLasso:
         z, _ = _pairwise(self.unit(x))
         folds = min(5, len(t))
         cv = KFold(folds, shuffle=True, random_state=self.seed)
-        self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
+        with warnings.catch_warnings():
+            # The path's smallest penalties may stop short of convergence; cross-validation
+            # does not pick them then, so the warning only adds noise to the user's terminal.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
         return self
 
     def predict(self, x):
@@ -280,24 +295,32 @@ class _PairwiseLasso:
 
 
 class Auto(Learner):
-    """The default: an ARD Gaussian process, gradient boosting and a sparse pairwise linear model,
-    blended with weights chosen on the training rows only.
+    """The default: an ARD Gaussian process (likeliest kernel, robust to outlying rows), gradient
+    boosting and a sparse pairwise linear model, blended with weights chosen on the training rows
+    only.
 
     Each member's out-of-fold predictions (closed-form leave-one-out for the GP, k-fold for the
     others) are compared with the training targets, and the convex weights (on a 0.1 grid) with
-    the least mean absolute error in fitted space (log space: relative error) are kept. The
-    uncertainty combines the members' disagreement, the GP posterior and the blend's
-    out-of-fold residual scale.
+    the least mean absolute error in fitted space (log space: relative error) are kept, shrunk
+    towards equal weights as if `prior_rows` more rows had found the members equal: weights
+    read off a handful of rows are mostly noise. The uncertainty combines the members'
+    disagreement, the GP posterior and the blend's out-of-fold residual scale.
     """
 
     def __init__(
-        self, seed: int = 0, folds: int = 5, shrink: float = 1.0, log_target="auto"
+        self,
+        seed: int = 0,
+        folds: int = 5,
+        shrink: float = 1.0,
+        prior_rows: float = 20.0,
+        log_target="auto",
     ) -> None:
         self.seed, self.folds, self.shrink, self.log_target = seed, folds, shrink, log_target
+        self.prior_rows = prior_rows
 
-    def _members(self) -> dict[str, Callable[[], object]]:
+    def _members(self, rows: int, options: int) -> dict[str, Callable[[], object]]:
         return {
-            "gp": lambda: GaussianProcess(restarts=1, seed=self.seed),
+            "gp": lambda: LikeliestKernelGP(gp_restarts(rows, options), self.seed, robust=True),
             "gbm": lambda: GradientBoosting(200, 0.1, seed=self.seed)._make(),
             "lasso": lambda: _PairwiseLasso(self.seed),
         }
@@ -305,10 +328,11 @@ class Auto(Learner):
     def _fit(self, x, t):
         from sklearn.model_selection import KFold
 
-        makers = self._members()
+        makers = self._members(*x.shape)
         self.names_ = list(makers)
         self.models_ = [makers[name]().fit(x, t) for name in self.names_]
-        folds = min(self.folds, len(t))
+        # On large tables three folds estimate the weights as well, at 60% of the cost.
+        folds = min(self.folds if len(t) <= 500 else 3, len(t))
         oof = np.empty((len(t), len(self.names_)))
         for j, (name, model) in enumerate(zip(self.names_, self.models_, strict=True)):
             if name == "gp":
@@ -316,7 +340,8 @@ class Auto(Learner):
                 continue
             for train, test in KFold(folds, shuffle=True, random_state=self.seed).split(x):
                 oof[test, j] = makers[name]().fit(x[train], t[train]).predict(x[test])
-        self.weights_ = _best_convex_weights(oof, t)
+        trust = len(t) / (len(t) + self.prior_rows)
+        self.weights_ = trust * _best_convex_weights(oof, t) + (1.0 - trust) / len(self.names_)
         self.scale_ = float(np.sqrt(np.mean((oof @ self.weights_ - t) ** 2)))
         # In log space the prediction minimising the expected relative error is not the median
         # exp(mu) but exp(mu - sigma^2) (the 1/y-weighted median of a log-normal): lower it by

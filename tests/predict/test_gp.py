@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
-from pimp_tui.predict.gp import _PROFILES, GaussianProcess, _neg_log_likelihood
+from pimp_tui.predict.gp import _PROFILES, GaussianProcess, LikeliestKernelGP, _neg_log_likelihood
 
 
 @pytest.mark.parametrize("kernel", sorted(_PROFILES))
@@ -50,3 +50,27 @@ def test_a_large_table_learns_hyperparameters_on_a_subset_but_conditions_on_ever
 def test_unknown_kernel_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown kernel"):
         GaussianProcess(kernel="periodic")
+
+
+def test_robust_fit_is_not_bent_by_one_corrupted_row() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (40, 2))
+    y = x[:, 0] + 0.5 * x[:, 1]
+    corrupted = y.copy()
+    corrupted[7] += 3.0  # one broken measurement
+    test = x[7:8] + 0.02
+    truth = test[:, 0] + 0.5 * test[:, 1]
+    plain = GaussianProcess(kernel="matern52").fit(x, corrupted)
+    robust = GaussianProcess(kernel="matern52", robust=True).fit(x, corrupted)
+    assert abs(robust.predict(test) - truth)[0] < abs(plain.predict(test) - truth)[0]
+    assert abs(robust.predict(test) - truth)[0] < 0.3
+
+
+def test_likeliest_kernel_is_one_of_the_kernels_and_predicts_with_it() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 2, (50, 5)).astype(float)
+    y = x @ np.array([1.0, -0.5, 0.3, 0.0, 0.2]) + 0.8 * x[:, 0] * x[:, 1]
+    gp = LikeliestKernelGP(seed=1).fit(x, y)
+    assert gp.kernel_ in _PROFILES
+    assert np.allclose(gp.predict(x), gp.best_.predict(x))
+    assert np.max(np.abs(gp.predict(x) - y)) < 0.1

@@ -44,6 +44,14 @@ def test_auto_learns_a_multiplicative_system_within_a_few_percent() -> None:
     assert abs(sum(model.blend_.values()) - 1.0) < 1e-9
 
 
+def test_a_handful_of_rows_never_silences_a_member_of_the_blend() -> None:
+    x, y = _data(80)
+    few = make_learner("auto").fit(x[:8], y[:8]).blend_
+    many = make_learner("auto").fit(x, y).blend_
+    assert min(few.values()) > 0.2  # eight rows cannot tell the members apart reliably
+    assert max(many.values()) > max(few.values())  # more rows, more decisive weights
+
+
 def test_targets_with_zero_or_negatives_are_fitted_without_the_log() -> None:
     x, y = _data()
     model = make_learner("auto").fit(x, np.log(y) - 2.0)
