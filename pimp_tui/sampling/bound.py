@@ -24,7 +24,9 @@ MAX_CANDIDATES = 100_000
 STARTS = 400
 """Literal cliques grown at most."""
 CHUNK = 8192
+"""Candidate pairs checked against the chosen ones at a time (bounds the temporary tables)."""
 RESTARTS = 8
+"""Orders of the plain extension tried at most."""
 WORK = 50_000_000
 """Candidate pairs x bound size the restarts of the plain extension may spend together."""
 
