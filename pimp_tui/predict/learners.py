@@ -221,7 +221,11 @@ class _ForwardSelection:
         if z.shape[1] == 0:
             self.model, self.constant = None, float(np.mean(t))
             return self
-        self.model.fit(z, t)
+        with warnings.catch_warnings():
+            # Products of options are often linearly dependent (a feature and its parent); the
+            # pursuit then stops early by design, which is not worth a warning on the terminal.
+            warnings.filterwarnings("ignore", "Orthogonal matching pursuit ended prematurely")
+            self.model.fit(z, t)
         return self
 
     def predict(self, x):
@@ -299,12 +303,12 @@ class Auto(Learner):
     boosting and a sparse pairwise linear model, blended with weights chosen on the training rows
     only.
 
-    Each member's out-of-fold predictions (closed-form leave-one-out for the GP, k-fold for the
-    others) are compared with the training targets, and the convex weights (on a 0.1 grid) with
-    the least mean absolute error in fitted space (log space: relative error) are kept, shrunk
-    towards equal weights as if `prior_rows` more rows had found the members equal: weights
-    read off a handful of rows are mostly noise. The uncertainty combines the members'
-    disagreement, the GP posterior and the blend's out-of-fold residual scale.
+    Each member's out-of-fold predictions (k-fold; closed-form leave-one-out for the GP once
+    the rows are plenty) are compared with the training targets, and the convex weights (on a
+    0.1 grid) with the least mean absolute error in fitted space (log space: relative error)
+    are kept, shrunk towards equal weights as if `prior_rows` more rows had found the members
+    equal: weights read off a handful of rows are mostly noise. The uncertainty combines the
+    members' disagreement, the GP posterior and the blend's out-of-fold residual scale.
     """
 
     def __init__(
@@ -312,7 +316,7 @@ class Auto(Learner):
         seed: int = 0,
         folds: int = 5,
         shrink: float = 1.0,
-        prior_rows: float = 20.0,
+        prior_rows: float = 10.0,
         log_target="auto",
     ) -> None:
         self.seed, self.folds, self.shrink, self.log_target = seed, folds, shrink, log_target
@@ -334,8 +338,12 @@ class Auto(Learner):
         # On large tables three folds estimate the weights as well, at 60% of the cost.
         folds = min(self.folds if len(t) <= 500 else 3, len(t))
         oof = np.empty((len(t), len(self.names_)))
+        # Leave-one-out reuses hyperparameters learned on every row, the left-out one included:
+        # optimistic with fewer than two rows per hyperparameter (a length scale per option,
+        # signal and noise), so there the GP is refitted on folds like the others.
+        gp_refits = len(t) < 2 * (x.shape[1] + 2)
         for j, (name, model) in enumerate(zip(self.names_, self.models_, strict=True)):
-            if name == "gp":
+            if name == "gp" and not gp_refits:
                 oof[:, j] = model.loo_mean_
                 continue
             for train, test in KFold(folds, shuffle=True, random_state=self.seed).split(x):
