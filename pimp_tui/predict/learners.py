@@ -246,7 +246,7 @@ def gp_restarts(rows: int, options: int) -> int:
     """Extra optimiser starts per kernel: the likelihood of a small table has more local optima,
     and each start's gradients cost rows squared times options."""
     size = min(rows, 400) ** 2 * max(options, 1)
-    return 3 if size <= 300_000 else 1 if size <= 1_000_000 else 0
+    return 6 if size <= 300_000 else 1 if size <= 1_000_000 else 0
 
 
 class GaussianProcessLearner(Learner):
