@@ -172,8 +172,9 @@ def _rbf(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _matern32(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    e = np.exp(-np.sqrt(3.0 * r2))
-    return (1.0 + np.sqrt(3.0 * r2)) * e, 3.0 * e
+    a = np.sqrt(3.0 * r2)
+    e = np.exp(-a)
+    return (1.0 + a) * e, 3.0 * e
 
 
 def _matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

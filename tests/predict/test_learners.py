@@ -48,7 +48,9 @@ def test_a_handful_of_rows_never_silences_a_member_of_the_blend() -> None:
     x, y = _data(80)
     few = make_learner("auto").fit(x[:8], y[:8]).blend_
     many = make_learner("auto").fit(x, y).blend_
-    assert min(few.values()) > 0.2  # eight rows cannot tell the members apart reliably
+    # Eight rows cannot tell the members apart reliably: each keeps at least its share of the
+    # ten equal prior rows, (10 / 18) / 3.
+    assert min(few.values()) >= 10 / 18 / 3 - 1e-9
     assert max(many.values()) > max(few.values())  # more rows, more decisive weights
 
 
