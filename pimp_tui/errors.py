@@ -25,3 +25,10 @@ class UnsupportedConstruct(PimpError):
     """Well-formed, but the reasoner cannot handle it (for example an unbounded Integer)."""
 
     exit_code = 1
+
+
+class UnreadableData(PimpError):
+    """Stored data pimp will not read: damaged, foreign, or in a format whose loading could run
+    code."""
+
+    exit_code = 1

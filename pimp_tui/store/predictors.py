@@ -1,15 +1,17 @@
-"""Fitted predictors and their scores in the store. The learner is kept pickled (the store is
-the user's own file), with its encoder as JSON so a query can encode configurations again."""
+"""Fitted predictors and their scores in the store. The learner is kept as data (arrays and a
+JSON description, `predict.portable`), never as a pickle: a store may come from someone else,
+and loading a pickle runs code. Its encoder is JSON so a query can encode configurations again."""
 
 from __future__ import annotations
 
 import json
-import pickle
+import shlex
 from typing import Any
 
 import sqlite_utils
 
-from pimp_tui.errors import PimpError
+from pimp_tui.errors import PimpError, UnreadableData
+from pimp_tui.predict import portable
 from pimp_tui.predict.encoding import Encoder
 
 
@@ -33,7 +35,7 @@ def save_predictor(
         "encoder": json.dumps(
             {"features": encoder.features, "kinds": encoder.kinds, "levels": encoder.levels}
         ),
-        "fitted": pickle.dumps(fitted),
+        "fitted": portable.dumps(fitted),
     }  # fmt: skip
     with db.conn:
         db.conn.execute("DELETE FROM predictors WHERE name = ?", [name])
@@ -51,9 +53,30 @@ def load_predictor(db: sqlite_utils.Database, name: str) -> tuple[dict, Any, Enc
         known = ", ".join(r["name"] for r in list_predictors(db)) or "none yet"
         raise PimpError(f"no predictor {name!r} in the store (have: {known})")
     row = rows[0]
-    fitted = pickle.loads(row.pop("fitted"))
-    spec = json.loads(row.pop("encoder"))
-    return row, fitted, Encoder(spec["features"], spec["kinds"], spec["levels"])
+    blob = row.pop("fitted")
+    try:
+        spec = json.loads(row.pop("encoder"))
+        encoder = Encoder(spec["features"], spec["kinds"], spec["levels"])
+        width = len(encoder.columns)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise UnreadableData(f"predictor {row['name']!r}: damaged encoder description") from None
+    try:
+        fitted = portable.loads(blob, width)
+    except UnreadableData as exc:
+        raise UnreadableData(f"predictor {row['name']!r}: {exc}; {_retrain(row)}") from None
+    return row, fitted, encoder
+
+
+def _retrain(row: dict) -> str:
+    """The command that trains this predictor again from the same data."""
+    kind, _, campaign = row["source"].partition(":")
+    words = ["pimp", "predict", "train", "--target", row["target"]]
+    if kind not in ("campaign", "campaigns"):
+        words += ["--csv", row["source"]]
+    elif campaign:
+        words += ["--campaign", campaign]
+    words += ["--learner", row["learner"], "--name", row["name"]]
+    return "train it again: " + shlex.join(words)
 
 
 def list_predictors(db: sqlite_utils.Database) -> list[dict]:

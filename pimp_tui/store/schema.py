@@ -150,7 +150,7 @@ MIGRATIONS: list[tuple[int, str]] = [
             model_id INTEGER REFERENCES feature_models(id) ON DELETE SET NULL,
             encoder TEXT NOT NULL,               -- JSON: features, kinds, levels
             n_train INTEGER NOT NULL,
-            fitted BLOB NOT NULL,                -- the pickled learner
+            fitted BLOB NOT NULL,                -- the fitted learner as data (predict/portable.py)
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         );
         CREATE TABLE predictor_scores (
