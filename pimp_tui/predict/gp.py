@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.optimize import minimize
 
 _JITTER = 1e-8
 
@@ -54,6 +53,8 @@ class GaussianProcess:
 
     def learn(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
         """Hyperparameters only (`neg_log_likelihood_`); `condition()` then gives the posterior."""
+        from scipy.optimize import minimize  # fitting only: a stored GP predicts without it
+
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         self.x_mean_ = x.mean(axis=0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Callable
+from statistics import NormalDist
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -22,9 +23,8 @@ from pimp_tui.predict.gp import LikeliestKernelGP
 
 
 def _z(level: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + level / 2.0))
+    # The standard library's quantile: scipy.stats would cost a query a second of imports.
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
 
 
 class Learner:

@@ -218,7 +218,7 @@ def test_a_query_loads_no_learning_library(tmp_path: Path) -> None:
     script = (
         "import json, sys\nfrom pimp_tui.cli import main\n"
         f"code = main(['--db', {path!r}, 'predict', 'query', 'energy', 'threads=2', 'mode=slow'])\n"
-        "heavy = ('sklearn', 'torch', 'transformers', 'textual')\n"
+        "heavy = ('sklearn', 'torch', 'transformers', 'textual', 'scipy.stats')\n"
         "print(json.dumps([code, [m for m in heavy if m in sys.modules]]))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
