@@ -6,12 +6,14 @@ gives closed-form leave-one-out predictions that the `auto` learner uses to weig
 without refitting. On large tables the hyperparameters are learned on a random subset of rows
 (the marginal likelihood's cost grows with rows cubed, its memory with rows squared times
 options), while the posterior conditions on every row.
+
+SciPy is imported inside the functions that use it: a stored predictor of another learner then
+answers a query without paying for its import.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
 
 _JITTER = 1e-8
 
@@ -53,7 +55,7 @@ class GaussianProcess:
 
     def learn(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
         """Hyperparameters only (`neg_log_likelihood_`); `condition()` then gives the posterior."""
-        from scipy.optimize import minimize  # fitting only: a stored GP predicts without it
+        from scipy.optimize import minimize
 
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
@@ -116,6 +118,8 @@ class GaussianProcess:
     def _condition(self, k: np.ndarray, t: np.ndarray, noise: np.ndarray) -> None:
         """Posterior on the training rows with per-row noise, and its closed-form leave-one-out
         predictions."""
+        from scipy.linalg import cho_factor, cho_solve
+
         k = k.copy()
         k[np.diag_indices_from(k)] += noise + _JITTER
         self.chol_ = cho_factor(k, lower=True)
@@ -139,6 +143,8 @@ class GaussianProcess:
         mean = k @ self.alpha_ * self.y_scale_ + self.y_mean_
         if not return_std:
             return mean
+        from scipy.linalg import cho_solve
+
         v = cho_solve(self.chol_, k.T)
         var = np.maximum(self.signal_var_ - np.einsum("ij,ji->i", k, v), 0.0) + self.noise_var_
         return mean, np.sqrt(var) * self.y_scale_
@@ -191,6 +197,8 @@ d k / d log(l_i) = g * (dx_i / l_i)^2 (the same form for all three)."""
 
 def _neg_log_likelihood(theta: np.ndarray, sq: np.ndarray, t: np.ndarray, kernel: str):
     """Negative log marginal likelihood (without the constant) and its gradient."""
+    from scipy.linalg import cho_factor, cho_solve
+
     n, _, d = sq.shape
     ls2 = np.exp(2.0 * theta[:d])
     signal, noise = np.exp(theta[d]), np.exp(theta[d + 1])

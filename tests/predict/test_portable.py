@@ -211,15 +211,22 @@ def test_a_store_naming_an_untrusted_type_is_refused(
     assert "untrusted type 'Popen'" in capsys.readouterr().err
 
 
-def test_a_query_loads_no_learning_library(tmp_path: Path) -> None:
-    """What a stored predictor needs to answer is numpy (and scipy for a Gaussian process);
-    scikit-learn, torch, transformers and textual stay unloaded."""
-    path, fitted, x = _store(tmp_path / "p.db", "rf")
+UNNEEDED = ("sklearn", "scipy.optimize", "scipy.stats", "torch", "transformers", "textual")
+
+
+@pytest.mark.parametrize(
+    ("learner", "unneeded"), [("rf", ("scipy", *UNNEEDED)), ("auto", UNNEEDED)]
+)
+def test_a_query_imports_only_what_the_predictor_needs(
+    tmp_path: Path, learner: str, unneeded: tuple[str, ...]
+) -> None:
+    """No fitting library, no UI: a forest answers with numpy alone, a blend with a Gaussian
+    process adds only scipy's linear algebra."""
+    path, fitted, _ = _store(tmp_path / "p.db", learner)
     script = (
         "import json, sys\nfrom pimp_tui.cli import main\n"
         f"code = main(['--db', {path!r}, 'predict', 'query', 'energy', 'threads=2', 'mode=slow'])\n"
-        "heavy = ('sklearn', 'torch', 'transformers', 'textual', 'scipy.stats')\n"
-        "print(json.dumps([code, [m for m in heavy if m in sys.modules]]))\n"
+        f"print(json.dumps([code, [m for m in {unneeded!r} if m in sys.modules]]))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)  # fmt: skip
