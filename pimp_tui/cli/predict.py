@@ -281,6 +281,7 @@ def _query(args: argparse.Namespace) -> int:
         if config is None:
             raise PimpError("no valid configuration has these settings")
     else:
+        encoder.check(config)
         unset = [f for f in encoder.features if f not in config]
         if unset:
             print(f"unset options taken as 0: {', '.join(unset)}", file=sys.stderr)

@@ -8,6 +8,7 @@ one-hot encoded; the encoder says which is which so the user can check it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,24 @@ class Encoder:
                 kinds[name] = "categorical"
                 levels[name] = sorted({str(v) for v in values})
         return cls(names, kinds, levels)
+
+    def check(self, settings: Mapping[str, Any]) -> None:
+        """PimpError unless every setting is one this layout encodes: a known option, a finite
+        number for a numeric or Boolean one, a level seen in training for a categorical one.
+        For settings typed by hand (a model's configurations are checked by its reasoner)."""
+        unknown = [name for name in settings if name not in self.kinds]
+        if unknown:
+            options = ", ".join(self.features)
+            raise PimpError(f"unknown option(s) {', '.join(unknown)}: the options are {options}")
+        for name, value in settings.items():
+            if value is None:
+                continue
+            if self.kinds[name] == "categorical":
+                if str(value) not in self.levels[name]:
+                    levels = ", ".join(self.levels[name])
+                    raise PimpError(f"{name}={value}: not a level seen in training ({levels})")
+            elif isinstance(value, str) or not math.isfinite(value):
+                raise PimpError(f"{name}={value}: {self.kinds[name]} option, needs a finite number")
 
     def encode(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         return np.array([self.row(c) for c in configs], dtype=float).reshape(
