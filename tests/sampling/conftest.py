@@ -41,5 +41,6 @@ def shop_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def toybox(shared_benchmarks: Path) -> FeatureModel:
-    return load_model(shared_benchmarks / "featuremodels" / "toybox.uvl")
+def shell() -> FeatureModel:
+    """A Kconfig-derived model: 15 optional features under an abstract root, 13 clauses."""
+    return load_model(Path(__file__).resolve().parents[1] / "models" / "shell.uvl")

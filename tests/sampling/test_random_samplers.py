@@ -43,25 +43,25 @@ def test_uniform_with_replacement_may_repeat_and_refuses_nothing(shop):
 
 
 @pytest.mark.parametrize("algorithm", ["distance", "diversified-distance"])
-def test_distance_samplers_give_distinct_valid_configurations(toybox, algorithm):
-    configs = sample(toybox, algorithm, size=30, seed=5)
-    reasoner = Reasoner(toybox)
+def test_distance_samplers_give_distinct_valid_configurations(shell, algorithm):
+    configs = sample(shell, algorithm, size=30, seed=5)
+    reasoner = Reasoner(shell)
     assert len(configs) == 30
     assert all(reasoner.is_valid(c) for c in configs)
     assert len({key(c) for c in configs}) == 30
-    assert configs == sample(toybox, algorithm, size=30, seed=5)
+    assert configs == sample(shell, algorithm, size=30, seed=5)
     distances = {sum(1 for name, v in c.items() if v and name != "Root") for c in configs}
     assert len(distances) > 5
 
 
-def test_diversified_distance_balances_feature_frequencies(toybox):
+def test_diversified_distance_balances_feature_frequencies(shell):
     def spread(configs):
-        names = [n for n in toybox.feature_names() if n != "Root"]
+        names = [n for n in shell.feature_names() if n != "Root"]
         counts = [sum(bool(c[n]) for c in configs) for n in names]
         return max(counts) - min(counts)
 
-    plain = sample(toybox, "distance", size=40, seed=11)
-    balanced = sample(toybox, "diversified-distance", size=40, seed=11)
+    plain = sample(shell, "distance", size=40, seed=11)
+    balanced = sample(shell, "diversified-distance", size=40, seed=11)
     assert spread(balanced) <= spread(plain)
 
 

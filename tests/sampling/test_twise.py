@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -10,6 +11,7 @@ from pimp_tui.sampling.coverage import coverage
 from pimp_tui.sampling.interactions import CoverProblem, analyse
 from pimp_tui.sampling.oracle import Oracle
 from pimp_tui.sampling.twise import twise_sample
+from pimp_tui.variability.io import parse_uvl
 from pimp_tui.variability.reasoning import Reasoner
 from tests.sampling.helpers import every_configuration, interactions, key
 
@@ -24,11 +26,16 @@ def test_twise_covers_every_valid_interaction_with_valid_configurations(shop, t)
     assert interactions(shop, configs, t) == wanted
 
 
-def test_twise_toybox_pairwise_beats_yasa(toybox):
-    configs = sample(toybox, "twise", t=2, seed=0, iterations=60)
-    assert len(configs) <= 9
-    result = coverage(toybox, configs, 2)
-    assert result.covered == result.valid and not result.missing
+@pytest.mark.parametrize("k", [3, 4, 10])
+def test_twise_reaches_the_optimum_on_independent_options(k):
+    """k free options need the least N with comb(N - 1, ceil(N / 2)) >= k (Kleitman-Spencer)."""
+    model = parse_uvl(
+        "features\n    R\n        optional\n" + "".join(f"            o{i}\n" for i in range(k))
+    )
+    optimum = next(n for n in range(2, 20) if math.comb(n - 1, math.ceil(n / 2)) >= k)
+    configs = sample(model, "twise", t=2, seed=0, time_budget=0.5)
+    assert coverage(model, configs, 2).missing == []
+    assert len(configs) == optimum
 
 
 def test_twise_is_deterministic_for_a_seed(shop):
@@ -156,7 +163,8 @@ def test_3wise_beyond_its_table_limit_says_what_to_do(shop):
     oracle.close()
 
 
-def test_twise_with_a_time_budget_ends_with_full_coverage(toybox):
-    configs = sample(toybox, "twise", t=2, seed=0, time_budget=0.5)
-    result = coverage(toybox, configs, 2)
-    assert result.covered == result.valid and len(configs) <= 9
+def test_twise_with_a_time_budget_ends_with_full_coverage(shell):
+    configs = sample(shell, "twise", t=2, seed=0, time_budget=0.5)
+    result = coverage(shell, configs, 2)
+    assert result.covered == result.valid
+    assert len(configs) <= len(sample(shell, "twise", t=2, seed=0, iterations=1))

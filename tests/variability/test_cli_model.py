@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from pimp_tui.cli import main
+from pimp_tui.variability.io import load_model
+from pimp_tui.variability.reasoning import Reasoner
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
-CONFORMANCE = SHARED / "uvl-conformance"
+MODELS = Path(__file__).resolve().parents[1] / "models"
+CASES = MODELS / "uvl-cases"
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -20,20 +22,17 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_check_a_satisfiable_model(capsys) -> None:
-    code, out, err = _run(capsys, "check", str(SHARED / "toybox.uvl"))
+    code, out, err = _run(capsys, "check", str(MODELS / "shell.uvl"))
     assert code == 0
     assert "ok: 16 features, 13 constraints, satisfiable" in out
     assert err == ""
 
 
-@pytest.mark.parametrize(
-    ("name", "count"),
-    [("toybox.uvl", "2043"), ("toybox.xml", "2043"), ("berkeleydb.uvl", "4080389785")],
-)
-def test_count_prints_the_exact_integer_last(capsys, name: str, count: str) -> None:
-    code, out, _ = _run(capsys, "count", str(SHARED / name))
+@pytest.mark.parametrize("name", ["shell.uvl", "shell.xml", "storage.uvl"])
+def test_count_prints_the_exact_integer_last(capsys, name: str) -> None:
+    code, out, _ = _run(capsys, "count", str(MODELS / name))
     assert code == 0
-    assert out.splitlines()[-1] == count
+    assert out.splitlines()[-1] == str(Reasoner(load_model(MODELS / name)).count())
 
 
 def test_count_given_a_partial_configuration(capsys, tmp_path: Path) -> None:
@@ -65,16 +64,14 @@ def test_unsatisfiable_model_exits_1_naming_the_conflict(capsys, tmp_path: Path)
 
 
 def test_unsupported_construct_exits_1_saying_so(capsys) -> None:
-    path = CONFORMANCE / "arithmetic_level" / "aggregate_functions" / "lengthAggregation.uvl"
+    path = CASES / "arithmetic_level" / "aggregate_functions" / "string-length.uvl"
     code, _, err = _run(capsys, "check", str(path))
     assert code == 1
     assert "not supported by the reasoner" in err and "no finite domain" in err
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(
-    "path", sorted((CONFORMANCE / "faulty").glob("*.uvl")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted((CASES / "faulty").glob("*.uvl")), ids=lambda p: p.name)
 def test_faulty_conformance_files_exit_2_with_a_location(capsys, path: Path) -> None:
     code, out, err = _run(capsys, "check", str(path))
     assert code == 2 and out == ""
@@ -87,7 +84,7 @@ def test_faulty_conformance_files_exit_2_with_a_location(capsys, path: Path) -> 
     sorted(
         p
         for level in ("boolean_level", "arithmetic_level", "syntax")
-        for p in (CONFORMANCE / level).rglob("*.uvl")
+        for p in (CASES / level).rglob("*.uvl")
     ),
     ids=lambda p: p.name,
 )
@@ -125,23 +122,29 @@ def test_show_prints_tree_sizes_count_core_and_dead(capsys, tmp_path: Path) -> N
 
 
 def test_convert_between_formats_keeps_the_count(capsys, tmp_path: Path) -> None:
-    xml = tmp_path / "berkeleydb.xml"
-    code, _, err = _run(capsys, "convert", str(SHARED / "berkeleydb.uvl"), str(xml))
+    count = str(Reasoner(load_model(MODELS / "storage.uvl")).count())
+    xml = tmp_path / "storage.xml"
+    code, _, err = _run(capsys, "convert", str(MODELS / "storage.uvl"), str(xml))
     assert code == 0 and xml.exists() and "wrote" in err
-    assert _run(capsys, "count", str(xml))[1].splitlines()[-1] == "4080389785"
+    assert _run(capsys, "count", str(xml))[1].splitlines()[-1] == count
     back = tmp_path / "back.uvl"
     assert _run(capsys, "convert", str(xml), str(back))[0] == 0
-    assert _run(capsys, "count", str(back))[1].splitlines()[-1] == "4080389785"
+    assert _run(capsys, "count", str(back))[1].splitlines()[-1] == count
     code, _, err = _run(capsys, "convert", str(xml), str(tmp_path / "m.json"))
     assert code == 2 and "unknown model format" in err
 
 
 def test_check_given_a_partial_configuration(capsys) -> None:
-    toybox = str(SHARED / "toybox.uvl")
-    code, out, _ = _run(capsys, "check", toybox, "--given", "CONFIG_CONFIG_TOYSH_JOBCTL=true")
+    shell = str(MODELS / "shell.uvl")
+    code, out, _ = _run(capsys, "check", shell, "--given", "SHELL_EMACS=true")
     assert code == 0 and "completable as given" in out
-    given = ["--given", "CONFIG_CONFIG_TOYSH_JOBCTL=true", "--given", "CONFIG_CONFIG_TOYSH=false"]
-    code, out, err = _run(capsys, "check", toybox, *given)
+    given = ["--given", "SHELL_EMACS=true", "--given", "SHELL=false"]
+    code, out, err = _run(capsys, "check", shell, *given)
     assert code == 1 and out == ""
-    assert "no valid configuration has CONFIG_CONFIG_TOYSH_JOBCTL=true, CONFIG_CONFIG_TOYSH" in err
-    assert "(CONFIG_CONFIG_TOYSH_TTY | !CONFIG_CONFIG_TOYSH_JOBCTL)" in err
+    assert "no valid configuration has SHELL_EMACS=true, SHELL=false" in err
+    for link in (
+        "(!SHELL_HISTORY | SHELL)",
+        "(SHELL_HISTORY | !SHELL_EDIT)",
+        "(SHELL_EDIT | !SHELL_EMACS)",
+    ):
+        assert link in err

@@ -10,7 +10,7 @@ from pimp_tui.errors import ModelSyntaxError
 from pimp_tui.variability.io import load_model, parse_featureide, parse_uvl, write_featureide
 from pimp_tui.variability.model import GroupKind, Logic, Not, Ref
 
-MODELS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
+MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
 def _xml(struct: str, constraints: str = "") -> str:
@@ -20,15 +20,15 @@ def _xml(struct: str, constraints: str = "") -> str:
     )
 
 
-def test_toybox_keeps_the_featureide_root() -> None:
-    model = load_model(MODELS / "toybox.xml")
+def test_a_featureide_export_keeps_its_root() -> None:
+    model = load_model(MODELS / "shell.xml")
     assert model.root.name == "__Root__" and model.root.abstract
     assert [g.kind for g in model.root.groups] == [GroupKind.OPTIONAL]
     assert len(model.root.groups[0].children) == 15
     first = model.constraints[0]
-    assert first.expr == Logic("|", Ref("CONFIG_CONFIG_DF"), Not(Ref("CONFIG_CONFIG_DF_PEDANTIC")))
-    assert first.text == "CONFIG_CONFIG_DF | !CONFIG_CONFIG_DF_PEDANTIC"
-    assert first.line == 24
+    assert first.expr == Logic("|", Ref("SHELL"), Not(Ref("SHELL_JOBS")))
+    assert first.text == "SHELL | !SHELL_JOBS"
+    assert first.line == 25
 
 
 def test_groups_runs_and_nary_rules() -> None:
@@ -77,7 +77,7 @@ def test_hidden_and_description_become_attributes() -> None:
 
 
 def test_boolean_models_are_written_in_plain_featureide() -> None:
-    xml = write_featureide(load_model(MODELS / "berkeleydb.uvl"))
+    xml = write_featureide(load_model(MODELS / "storage.uvl"))
     for extension in ("<group", "<uvl>", "<attribute", "type=", "cardinality=", "<property"):
         assert extension not in xml
 

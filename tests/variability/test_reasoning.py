@@ -1,5 +1,5 @@
-"""The reasoner against an independent brute-force reading of random models, and on the shared
-real-world models."""
+"""The reasoner against an independent brute-force reading of random models and of the shipped
+test models (tests/models)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 from pimp_tui.errors import PimpError
 from pimp_tui.variability.io import load_model
 from pimp_tui.variability.model import (
+    Aggregate,
+    Arith,
+    Compare,
     Constraint,
+    Expr,
     Feature,
     FeatureModel,
     FeatureType,
@@ -32,7 +36,7 @@ from tests.variability.random_models import (
     valid_configs,
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
+MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
 def _agrees(config: dict, partial: dict) -> bool:
@@ -180,21 +184,66 @@ def test_seeded_completion_is_reproducible_and_varied() -> None:
     assert len({tuple(sorted(c.items())) for c in first}) > 3
 
 
-@pytest.mark.parametrize(
-    ("name", "count"),
-    [("toybox.uvl", 2_043), ("toybox.xml", 2_043), ("berkeleydb.uvl", 4_080_389_785)],
-)
-def test_shared_models_count_as_published(name: str, count: int) -> None:
-    reasoner = Reasoner(load_model(SHARED / name))
-    assert reasoner.count() == count
+def _refs(expr: Expr) -> set[str]:
+    if isinstance(expr, Ref):
+        return {expr.feature}
+    if isinstance(expr, Not):
+        return _refs(expr.operand)
+    if isinstance(expr, (Logic, Compare, Arith)):
+        return _refs(expr.left) | _refs(expr.right)
+    if isinstance(expr, Aggregate):
+        return set().union(*(_refs(a) for a in expr.args))
+    return set()
+
+
+def _count_part_by_part(model: FeatureModel) -> int:
+    """Brute-force count, one block of the root's parts at a time: parts that constraints link
+    form one block, and the count of the model is the product of the blocks' counts."""
+    parts = [(g.kind, p) for g in model.root.groups for p in g.children]
+    assert all(kind in (GroupKind.MANDATORY, GroupKind.OPTIONAL) for kind, _ in parts)
+    names = [{f.name for f in FeatureModel(p).features()} for _, p in parts]
+    block = list(range(len(parts)))
+
+    def find(i: int) -> int:
+        while block[i] != i:
+            i = block[i]
+        return i
+
+    for c in model.constraints:
+        touched = [i for i, n in enumerate(names) if _refs(c.expr) & n]
+        assert model.root.name not in _refs(c.expr)
+        for i in touched[1:]:
+            block[find(i)] = find(touched[0])
+    total = 1
+    for b in {find(i) for i in range(len(parts))}:
+        members = [i for i in range(len(parts)) if find(i) == b]
+        groups = [
+            Group(kind, [parts[i][1] for i in members if parts[i][0] is kind])
+            for kind in (GroupKind.MANDATORY, GroupKind.OPTIONAL)
+        ]
+        inside = set().union(*(names[i] for i in members))
+        sub = FeatureModel(
+            Feature("__block__", groups=[g for g in groups if g.children]),
+            [c for c in model.constraints if _refs(c.expr) <= inside],
+        )
+        total *= len(valid_configs(sub))
+    return total
+
+
+@pytest.mark.parametrize("name", ["shell.uvl", "shell.xml", "storage.uvl"])
+def test_shipped_models_count_as_brute_force_does(name: str) -> None:
+    model = load_model(MODELS / name)
+    reasoner = Reasoner(model)
+    assert reasoner.count() == _count_part_by_part(load_model(MODELS / name))
     completed = reasoner.complete({}, seed=7)
     assert completed is not None and reasoner.is_valid(completed)
 
 
 def test_partial_counts_split_the_total() -> None:
-    reasoner = Reasoner(load_model(SHARED / "berkeleydb.uvl"))
+    reasoner = Reasoner(load_model(MODELS / "storage.uvl"))
     total = reasoner.count()
-    for name in list(reasoner.encoding.feature_var)[1:40:7]:
+    assert total > 2**40
+    for name in list(reasoner.encoding.feature_var)[1:80:7]:
         on_count = reasoner.count({name: True})
         assert on_count + reasoner.count({name: False}) == total
         assert (on_count == total) == (name in reasoner.core_features())

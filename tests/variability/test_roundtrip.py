@@ -1,5 +1,5 @@
 """Round trips: read -> write -> read gives an equal model, in UVL, in FeatureIDE XML and
-across the two, on every shared model and on random models covering the whole metamodel."""
+across the two, on every shipped test model and on random models covering the whole metamodel."""
 
 from __future__ import annotations
 
@@ -36,14 +36,14 @@ from pimp_tui.variability.model import (
 from pimp_tui.variability.uvl_parser import RESERVED
 from pimp_tui.variability.uvl_writer import expression
 
-MODELS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
+MODELS = Path(__file__).resolve().parents[1] / "models"
 FILES = sorted(
     p for p in MODELS.rglob("*") if p.suffix in (".uvl", ".xml") and "faulty" not in p.parts
 )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_shared_models_survive_every_round_trip(path: Path) -> None:
+def test_shipped_models_survive_every_round_trip(path: Path) -> None:
     model = load_model(path)
     assert parse_uvl(write_uvl(model)) == model
     assert parse_featureide(write_featureide(model)) == model
@@ -52,14 +52,14 @@ def test_shared_models_survive_every_round_trip(path: Path) -> None:
 
 
 def test_save_then_load_by_extension(tmp_path: Path) -> None:
-    model = load_model(MODELS / "berkeleydb.uvl")
+    model = load_model(MODELS / "storage.uvl")
     for name in ("copy.uvl", "copy.xml"):
         save_model(model, tmp_path / name)
         assert load_model(tmp_path / name) == model
 
 
-def test_toybox_uvl_and_xml_differ_only_in_the_root_name() -> None:
-    uvl, xml = load_model(MODELS / "toybox.uvl"), load_model(MODELS / "toybox.xml")
+def test_uvl_and_featureide_exports_differ_only_in_the_root_name() -> None:
+    uvl, xml = load_model(MODELS / "shell.uvl"), load_model(MODELS / "shell.xml")
     assert xml.root.name == "__Root__" and uvl.root.name == "Root"
     assert '"__Root__"' in write_uvl(xml)
     xml.root.name = "Root"

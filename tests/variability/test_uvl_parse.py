@@ -1,4 +1,5 @@
-"""The UVL reader on the shared benchmark models and the UVL conformance files."""
+"""The UVL reader on the shipped test models and the UVL conformance-style cases
+(tests/models/uvl-cases: one file per construct of each language level, and faulty files)."""
 
 from __future__ import annotations
 
@@ -20,32 +21,28 @@ from pimp_tui.variability.model import (
     Ref,
 )
 
-MODELS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "featuremodels"
-CONFORMANCE = MODELS / "uvl-conformance"
+MODELS = Path(__file__).resolve().parents[1] / "models"
+CASES = MODELS / "uvl-cases"
 VALID = sorted(
     p
     for level in ("boolean_level", "arithmetic_level", "syntax")
-    for p in (CONFORMANCE / level).rglob("*.uvl")
+    for p in (CASES / level).rglob("*.uvl")
 )
 
 
 @pytest.mark.parametrize(
     ("name", "features", "constraints"),
-    [("toybox.uvl", 16, 13), ("toybox.xml", 16, 13), ("berkeleydb.uvl", 76, 20)],
+    [("shell.uvl", 16, 13), ("shell.xml", 16, 13), ("storage.uvl", 79, 23)],
 )
-def test_benchmark_models_parse(name: str, features: int, constraints: int) -> None:
+def test_shipped_models_parse(name: str, features: int, constraints: int) -> None:
     model = load_model(MODELS / name)
     assert len(model.feature_names()) == features
     assert len(model.constraints) == constraints
     assert model.source == str(MODELS / name)
 
 
-def test_conformance_files_are_all_there() -> None:
-    assert len(VALID) >= 13
-
-
 @pytest.mark.parametrize("path", VALID, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_conformance_files_parse(path: Path) -> None:
+def test_conformance_cases_parse(path: Path) -> None:
     model = load_model(path)
     assert model.root.name
     for c in model.constraints:
@@ -55,15 +52,15 @@ def test_conformance_files_parse(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "line", "col", "message"),
     [
-        ("illegalname.uvl", 4, 13, "illegal name '12B'"),
-        ("missingreference.uvl", 7, 5, "unknown feature 'C'"),
-        ("wrong_attribute_name.uvl", 1, 1, "imports are not supported"),
+        ("illegal-name.uvl", 4, 13, "illegal name '4wd'"),
+        ("missing-reference.uvl", 7, 14, "unknown feature 'Sunroof'"),
+        ("unknown-attribute.uvl", 6, 10, "unknown attribute 'Price' of feature 'Soup'"),
     ],
 )
 def test_faulty_files_are_rejected_at_the_offending_token(
     name: str, line: int, col: int, message: str
 ) -> None:
-    path = CONFORMANCE / "faulty" / name
+    path = CASES / "faulty" / name
     with pytest.raises(ModelSyntaxError) as info:
         load_model(path)
     e = info.value
@@ -72,90 +69,101 @@ def test_faulty_files_are_rejected_at_the_offending_token(
     assert str(e).startswith(f"{path}:{line}:{col}: ")
 
 
-def test_berkeleydb_tree_and_constraint_text() -> None:
-    model = load_model(MODELS / "berkeleydb.uvl")
+def test_tabs_quoted_names_and_constraint_text() -> None:
+    model = load_model(MODELS / "storage.uvl")
     root = model.root
-    assert root.name == "BerkeleyDb" and root.abstract
+    assert root.name == "Storage" and root.abstract
+    assert model.feature("NIO type").abstract and model.feature("B-tree").parent is model.feature(
+        "Engine"
+    )
     first = model.constraints[0]
     assert first.text == (
         "featureEvictor | featureEvictorDaemon | featureLookAheadCache"
-        " | featureStatisticsEnvCaching => featureMemoryBudget"
+        " | featureCacheStatistics => featureMemoryBudget"
     )
-    assert first.line == 119
+    assert first.line == 112
     assert isinstance(first.expr, Logic) and first.expr.op == "=>"
-    assert model.feature("featureNIO").line == 18
+    assert model.feature("featureNIO").line == 33
 
 
 def test_boolean_level_structure() -> None:
-    model = load_model(CONFORMANCE / "boolean_level" / "boolean.uvl")
-    a = model.root
-    assert [g.kind for g in a.groups] == [GroupKind.MANDATORY]
-    b, e = a.groups[0].children
-    assert b.groups[0].kind is GroupKind.OR and e.groups[0].kind is GroupKind.ALTERNATIVE
-    assert b.parent is a
+    model = load_model(CASES / "boolean_level" / "groups.uvl")
+    car = model.root
+    assert [g.kind for g in car.groups] == [GroupKind.MANDATORY, GroupKind.OPTIONAL]
+    engine, gearbox = car.groups[0].children
+    assert engine.groups[0].kind is GroupKind.OR
+    assert gearbox.groups[0].kind is GroupKind.ALTERNATIVE
+    assert engine.parent is car
     assert [c.expr for c in model.constraints] == [
-        Logic("&", Ref("A"), Ref("B")),
-        Logic("|", Ref("C"), Ref("D")),
-        Logic("=>", Ref("E"), Ref("G")),
-        Logic("<=>", Ref("A"), Ref("B")),
+        Logic("&", Ref("Car"), Ref("Engine")),
+        Logic("|", Ref("Petrol"), Ref("Electric")),
+        Logic("=>", Ref("Electric"), Ref("Automatic")),
+        Logic("<=>", Ref("Radio"), Not(Ref("Manual"))),
     ]
 
 
 def test_cardinalities_namespace_and_attributes() -> None:
-    group = load_model(CONFORMANCE / "boolean_level" / "cardinality.uvl").root.groups[0]
-    assert (group.kind, group.lower, group.upper) == (GroupKind.CARDINALITY, 2, 3)
-    root = load_model(CONFORMANCE / "arithmetic_level" / "feature-cardinality.uvl").root
-    assert root.cardinality == (1, 4)
-    assert load_model(CONFORMANCE / "boolean_level" / "namespace.uvl").namespace == (
-        "nicenamespace"
-    )
-    b = load_model(CONFORMANCE / "boolean_level" / "attributes.uvl").feature("B")
-    assert b.attributes == {
-        "Fun": "yes",
-        "Name": "B",
-        "Package": {"Name": "P", "Content": "Even more fun"},
-        "Price": 5,
+    group = load_model(CASES / "boolean_level" / "cardinality.uvl").root.groups[0]
+    assert (group.kind, group.lower, group.upper) == (GroupKind.CARDINALITY, 1, 3)
+    root = load_model(CASES / "arithmetic_level" / "feature-cardinality.uvl").root
+    assert root.cardinality == (1, 8)
+    assert load_model(CASES / "boolean_level" / "namespace.uvl").namespace == "kitchen"
+    book = load_model(CASES / "boolean_level" / "attributes.uvl").feature("Book")
+    assert book.attributes == {
+        "Title": "Dune",
+        "Pages": 412,
+        "Vendor": {"Name": "V", "Country": "NZ"},
+        "Used": False,
     }
 
 
 def test_quoted_names_and_string_features() -> None:
-    model = load_model(CONFORMANCE / "syntax" / "brackets.uvl")
-    assert model.root.name == "Brackets()[]{}"
-    assert model.feature("B[]").type is FeatureType.STRING
-    assert model.feature("C{}").attributes == {"Function": "Fun{}"}
+    model = load_model(CASES / "syntax" / "quoted-names.uvl")
+    assert model.root.name == "Parts (v2) [beta] {x}"
+    assert model.feature("tag{}").type is FeatureType.STRING
+    assert model.feature("knob[]").attributes == {"Unit": "mm[]"}
+    assert model.feature("dial{}").attributes == {"Unit": "deg{}"}
 
 
 def test_arithmetic_precedence_and_aggregates() -> None:
-    exprs = [
-        c.expr for c in load_model(CONFORMANCE / "arithmetic_level" / "expressions.uvl").constraints
-    ]
-    fun, price, cfun = Ref("B", "Fun"), Ref("B", "Price"), Ref("C", "Fun")
-    assert exprs[0] == Compare("==", Arith("-", Arith("+", fun, cfun), price), Const(16))
-    assert exprs[2] == Compare("==", Arith("+", fun, Arith("*", cfun, price)), Const(24))
-    assert exprs[18].left == Arith("*", Arith("/", fun, cfun), price)
+    exprs = [c.expr for c in load_model(CASES / "arithmetic_level" / "expressions.uvl").constraints]
+    kcal, cost, salad = Ref("Soup", "Kcal"), Ref("Soup", "Cost"), Ref("Salad", "Kcal")
+    assert exprs[0] == Compare("==", Arith("-", Arith("+", kcal, salad), cost), Const(12))
+    assert exprs[1] == Compare("==", Arith("-", kcal, Arith("-", salad, cost)), Const(6))
+    assert exprs[2] == Compare("==", Arith("+", kcal, Arith("*", salad, cost)), Const(27))
+    assert exprs[3] == Compare("==", Arith("-", kcal, Arith("/", salad, cost)), Const(7))
+    assert exprs[6].left == Arith("*", Arith("/", kcal, salad), cost)
+    assert exprs[7].left == Arith("/", kcal, Arith("*", salad, cost))
     agg = [
         c.expr
         for c in load_model(
-            CONFORMANCE / "arithmetic_level" / "aggregate_functions" / "aggregate.uvl"
+            CASES / "arithmetic_level" / "aggregate_functions" / "aggregate.uvl"
         ).constraints
     ]
-    assert agg[0] == Compare(">", Aggregate("sum", (), "Price"), Const(2))
+    assert agg == [
+        Compare(">", Aggregate("sum", (), "Cost"), Const(25)),
+        Compare("<", Aggregate("avg", (), "Cost"), Const(25)),
+    ]
     length = load_model(
-        CONFORMANCE / "arithmetic_level" / "aggregate_functions" / "lengthAggregation.uvl"
+        CASES / "arithmetic_level" / "aggregate_functions" / "string-length.uvl"
     ).constraints
-    assert length[2].expr == Compare(
-        "==", Aggregate("len", (Ref("B"),)), Aggregate("len", (Ref("C"),))
+    assert length[1].expr == Compare(
+        ">", Aggregate("len", (Ref("Password"),)), Aggregate("len", (Ref("User"),))
     )
-    dash = load_model(CONFORMANCE / "syntax" / "dash.uvl").constraints[0]
-    assert dash.expr == Compare("==", Arith("-", Ref("A"), Ref("B")), Const(0))
-    assert dash.text == "A-B == 0"
+    dash = load_model(CASES / "syntax" / "dash.uvl").constraints[0]
+    assert dash.expr == Compare(">=", Arith("-", Ref("High"), Ref("Low")), Const(0))
+    assert dash.text == "High-Low >= 0"
 
 
 def test_comments_are_ignored_anywhere() -> None:
-    model = load_model(CONFORMANCE / "syntax" / "comments.uvl")
-    assert [f.name for f in model.root.children()] == ["B", "C", "D"]
-    assert model.constraints[1].text == "B.Fun + (C.Fun - B.Price) == 16"
-    assert not isinstance(model.constraints[0].expr, Not)
+    model = load_model(CASES / "syntax" / "comments.uvl")
+    assert [f.name for f in model.root.children()] == ["Soup", "Salad", "Bread"]
+    assert [c.text for c in model.constraints] == [
+        "Soup.Kcal + Salad.Kcal - Soup.Cost == 12",
+        "Soup.Kcal - (Salad.Kcal - Soup.Cost) == 6",
+    ]
+    assert [c.line for c in model.constraints] == [11, 13]
+    assert model.feature("Bread").attributes == {"Cost": 1, "Kcal": 2}
 
 
 def test_byte_order_mark_crlf_and_declared_xml_encoding(tmp_path: Path) -> None:
