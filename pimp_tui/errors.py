@@ -32,3 +32,9 @@ class UnreadableData(PimpError):
     code."""
 
     exit_code = 1
+
+
+class CampaignBusy(PimpError):
+    """Another live process holds the campaign's run lease."""
+
+    exit_code = 1

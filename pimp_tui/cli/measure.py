@@ -127,7 +127,12 @@ def _run(db_path: str, campaign_id: int) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from pimp_tui.measure.campaign import CampaignProgress, RunFinished, run_campaign
+    from pimp_tui.measure.campaign import (
+        CampaignProgress,
+        CampaignStatus,
+        RunFinished,
+        run_campaign,
+    )
 
     console = Console(stderr=True)
     columns = (
@@ -136,22 +141,29 @@ def _run(db_path: str, campaign_id: int) -> int:
         MofNCompleteColumn(),
         TextColumn("{task.fields[failed]} failed  ETA {task.fields[eta]}"),
     )
+    ended, bars = "", []
     with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("runs", total=None, failed=0, eta="-")
 
         def on_event(event: object) -> None:
+            nonlocal ended
             if isinstance(event, CampaignProgress):
+                if not bars:  # shown once the campaign is this process's and runs start
+                    bars.append(progress.add_task("runs", failed=0, eta="-"))
                 progress.update(
-                    bar, total=event.total, completed=event.done + event.failed,
+                    bars[0], total=event.total, completed=event.done + event.failed,
                     failed=event.failed, eta=_duration(event.eta_s),
                 )  # fmt: skip
             elif isinstance(event, RunFinished) and event.status == "failed":
                 progress.console.print(f"run {event.run_id} failed: {event.error}")
+            elif isinstance(event, CampaignStatus) and event.message:
+                ended = event.message
 
         status = run_campaign(
             db_path, campaign_id, on_event=on_event, notify=progress.console.print
         )
-    console.print(f"campaign {campaign_id}: {status}")
+    why = f" (every run failed; the first: {ended})" if status == "failed" and ended else ""
+    console.print(f"campaign {campaign_id}: {status}{why}", markup=False, highlight=False,
+                  soft_wrap=True)  # fmt: skip
     return 0 if status == "done" else 1
 
 

@@ -196,12 +196,15 @@ class _Loop:
 
     def run(self) -> str:
         camp = store.get_campaign(self.db, self.id)
-        if camp["alive"]:
-            raise PimpError(
-                f"campaign {self.id} is running in process {camp['pid']} on {camp['host']}"
-            )
-        if camp["status"] == "done" and camp["done"] + camp["failed"] == camp["total"]:
-            return "done"
+        if camp["status"] in ("done", "failed") and camp["done"] + camp["failed"] == camp["total"]:
+            return camp["status"]
+        camp = store.claim(self.db, self.id)
+        try:
+            return self._claimed(camp)
+        finally:
+            store.release(self.db, self.id)
+
+    def _claimed(self, camp: dict[str, Any]) -> str:
         again = store.reset_interrupted(self.db, self.id)
         if again:
             self.notify(f"{again} interrupted run(s) will be redone")
@@ -215,8 +218,10 @@ class _Loop:
             store.set_status(self.db, self.id, "failed", error=str(exc) or type(exc).__name__)
             self.emit(CampaignStatus(self.id, "failed", str(exc)))
             raise
-        store.set_status(self.db, self.id, status, error=None)
-        self.emit(CampaignStatus(self.id, status))
+        # A campaign none of whose runs worked failed, and says why.
+        error = store.first_error(self.db, self.id) if status == "failed" else None
+        store.set_status(self.db, self.id, status, error=error)
+        self.emit(CampaignStatus(self.id, status, error or ""))
         return status
 
     def _run(self, camp: dict[str, Any]) -> str:
@@ -318,7 +323,7 @@ class _Loop:
             return "cancelled"
         if done + failed < total:
             return "paused"
-        return "done"
+        return "failed" if done == 0 else "done"
 
     def _during_run(self, run_id: int, monitor: Any, trace: list) -> None:
         """Called at every generation step: keep the run's samples, forward them live."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pimp_tui.errors import PimpError
+from pimp_tui.errors import CampaignBusy, PimpError
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 STATUSES = ("planned", "running", "paused", "done", "cancelled", "failed")
@@ -154,6 +154,49 @@ def _alive(row: Mapping[str, Any]) -> bool:
             pass
     age = row["heartbeat_age_s"]
     return age is not None and age < STALE_AFTER_S
+
+
+def claim(db: sqlite_utils.Database, campaign_id: int) -> dict[str, Any]:
+    """Take the campaign's run lease for this process and mark it running, in one write
+    transaction that first checks no live process holds it: of two processes resuming one
+    campaign, whatever the timing, exactly one gets it. A lease left by a process that is gone
+    (or whose heartbeat went stale) is taken over. Returns the campaign as it was before."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        camp = get_campaign(db, campaign_id)
+        if camp["alive"]:
+            raise CampaignBusy(
+                f"campaign {campaign_id} is running in process {camp['pid']} on {camp['host']}"
+            )
+        db.conn.execute(
+            f"UPDATE campaigns SET status = 'running', pid = ?, host = ?, claimed_at = {NOW},"
+            f" heartbeat_at = {NOW}, started_at = COALESCE(started_at, {NOW}) WHERE id = ?",
+            [os.getpid(), socket.gethostname(), campaign_id],
+        )
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    return camp
+
+
+def release(db: sqlite_utils.Database, campaign_id: int) -> None:
+    """Let go of the run lease this process holds (its final status is set apart)."""
+    with db.conn:
+        db.conn.execute(
+            "UPDATE campaigns SET claimed_at = NULL WHERE id = ? AND pid = ? AND host = ?",
+            [campaign_id, os.getpid(), socket.gethostname()],
+        )
+
+
+def first_error(db: sqlite_utils.Database, campaign_id: int) -> str | None:
+    """The error of the campaign's first failed run, in plan order."""
+    row = db.execute(
+        "SELECT error FROM runs WHERE campaign_id = ? AND status = 'failed'"
+        " ORDER BY position LIMIT 1",
+        [campaign_id],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def set_status(db: sqlite_utils.Database, campaign_id: int, status: str, **fields: Any) -> None:

@@ -162,4 +162,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        5,
+        """
+        -- the run lease: the process holding a campaign is pid on host since claimed_at
+        -- (NULL once it let go); taken and checked in one transaction
+        ALTER TABLE campaigns ADD COLUMN claimed_at TEXT;
+        """,
+    ),
 ]

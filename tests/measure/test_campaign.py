@@ -4,15 +4,23 @@ stop the campaign, pause/cancel, and resuming that never runs a planned run twic
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 from collections import Counter
 
 import pytest
 
 from pimp_tui import paths
-from pimp_tui.errors import PimpError
+from pimp_tui.errors import CampaignBusy, PimpError
 from pimp_tui.measure import campaign as campaigns
-from pimp_tui.measure.campaign import CampaignProgress, PowerTrace, RunFinished, RunStarted
+from pimp_tui.measure.campaign import (
+    CampaignProgress,
+    CampaignStatus,
+    PowerTrace,
+    RunFinished,
+    RunStarted,
+)
 from pimp_tui.store import campaigns as store
 from pimp_tui.store.db import open_store
 from pimp_tui.variability.io import load_model
@@ -181,3 +189,58 @@ def test_bad_campaign_parameters_are_user_errors(db_path):
         campaigns.create_campaign(db_path, sample_id=1, task="arith", prompts=1, llm="/no/model")
     with pytest.raises(PimpError, match="unknown task"):
         campaigns.create_campaign(db_path, sample_id=1, task="trivia", prompts=1, llm=TINY)
+
+
+def test_the_run_lease_is_taken_once_and_released_on_exit(db_path):
+    cid = create(db_path, repetitions=1)
+    db = open_store(db_path)
+    try:
+        store.claim(db, cid)
+        lease = store.get_campaign(db, cid)
+        here = ("running", os.getpid(), socket.gethostname())
+        assert (lease["status"], lease["pid"], lease["host"]) == here
+        assert lease["claimed_at"] and lease["alive"]
+        busy = f"^campaign {cid} is running in process {os.getpid()} on {socket.gethostname()}$"
+        with pytest.raises(CampaignBusy, match=busy):
+            store.claim(db, cid)
+        store.release(db, cid)
+        assert store.get_campaign(db, cid)["claimed_at"] is None
+        store.set_status(db, cid, "paused")
+    finally:
+        db.conn.close()
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    assert runs(db_path, cid)[1]["claimed_at"] is None
+
+
+def test_a_lease_left_by_a_process_that_is_gone_is_taken_over(db_path):
+    cid = create(db_path, repetitions=1)
+    db = open_store(db_path)
+    store.set_status(db, cid, "running", pid=999_999, claimed_at="2026-01-01T00:00:00Z")
+    db.conn.close()
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    assert runs(db_path, cid)[1]["pid"] == os.getpid()
+
+
+def test_a_campaign_whose_every_run_failed_ends_failed_with_the_first_error(
+    db_path, monkeypatch, capsys
+):
+    from pimp_tui.cli import main
+    from pimp_tui.measure import settings as settings_module
+
+    def unusable(config):
+        raise PimpError(f"setting {len(config)} is unusable")
+
+    monkeypatch.setattr(settings_module, "generation_settings", unusable)
+    cid = create(db_path, repetitions=1)
+    events = []
+    assert campaigns.run_campaign(db_path, cid, on_event=events.append) == "failed"
+    rows, camp = runs(db_path, cid)
+    first = min(rows, key=lambda r: r["position"])["error"]
+    assert camp["status"] == "failed" and camp["failed"] == 3 and camp["error"] == first
+    assert first.startswith("PimpError: setting ")
+    assert events[-1] == CampaignStatus(cid, "failed", first)
+
+    again = create(db_path, repetitions=1)
+    assert main(["--db", str(db_path), "measure", "--resume", str(again)]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == f"campaign {again}: failed (every run failed; the first: {first})"

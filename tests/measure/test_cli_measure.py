@@ -4,6 +4,7 @@ a campaign killed with SIGKILL and resumed."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -124,3 +125,53 @@ def test_resume_of_an_unknown_campaign(tmp_path, capsys):
 
 def test_export_of_a_store_without_runs_succeeds(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "pimp.db"), "export", "runs"]) == 0
+
+
+def test_two_resumes_of_one_campaign_run_it_once(tmp_path):
+    """The second of two `measure --resume` started 0.3 s apart exits at once, whichever of the
+    two took the campaign; every planned run is run and stored exactly once."""
+    from pimp_tui.measure.campaign import create_campaign
+    from pimp_tui.store import samples
+    from pimp_tui.variability.io import load_model
+    from pimp_tui.variability.reasoning import Reasoner
+
+    db = tmp_path / "pimp.db"
+    model = load_model(paths.HF_GENERATION_MODEL)
+    reasoner = Reasoner(model)
+    configs = [reasoner.complete({}, seed=seed) for seed in range(2)]
+    store = open_store(db)
+    try:
+        sample_id = samples.save_sample(
+            store, samples.save_model(store, model), "two", "random", {}, configs, None
+        )
+    finally:
+        store.conn.close()
+    campaign_id = create_campaign(
+        db, sample_id=sample_id, task="arith", prompts=2, repetitions=2, llm=TINY,
+        sensor="estimate", idle_s=0.1, cooldown_s=0.2, max_new_tokens=3,
+    )  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "pimp_tui", "--db", str(db), "measure", "--resume",
+               str(campaign_id)]  # fmt: skip
+    procs = []
+    for _ in range(2):
+        procs.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      env=env, text=True))  # fmt: skip
+        time.sleep(0.3)
+    ended = {}
+    while len(ended) < 2:
+        for index, proc in enumerate(procs):
+            if index not in ended and proc.poll() is not None:
+                ended[index] = time.monotonic()
+        time.sleep(0.05)
+    outcomes = [(proc.returncode, proc.communicate()[1]) for proc in procs]
+    winner = next(i for i, (code, _) in enumerate(outcomes) if code == 0)
+    loser = 1 - winner
+    code, err = outcomes[loser]
+    assert code == 1, outcomes
+    assert err.strip() == (
+        f"pimp: campaign {campaign_id} is running in process {procs[winner].pid} on "
+        f"{socket.gethostname()}"
+    )
+    assert ended[loser] < ended[winner]
+    assert counts(db, campaign_id) == {"done": 4}
