@@ -205,6 +205,9 @@ def parse_domain(spec: str) -> tuple[FeatureType, dict[str, object]]:
 
 def set_domain(model: FeatureModel, name: str, spec: str) -> None:
     ftype, attrs = parse_domain(spec)
+    problem = Feature(name, ftype, attributes=attrs).domain_error()
+    if problem is not None:
+        raise PimpError(problem)
     feature = model.feature(name)
     used_in_arith = any(name in numeric_refs(c.expr) for c in model.constraints)
     if ftype is FeatureType.BOOLEAN and used_in_arith:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import NoReturn
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
 from pimp_tui.errors import ModelSyntaxError
+from pimp_tui.variability.limits import MAX_DEPTH
 from pimp_tui.variability.model import (
     Const,
     Constraint,
@@ -35,6 +37,8 @@ from pimp_tui.variability.model import (
     Logic,
     Not,
     Ref,
+    chain,
+    depth,
 )
 from pimp_tui.variability.uvl_parser import parse_constraint, parse_value
 from pimp_tui.variability.uvl_writer import expression, value
@@ -43,6 +47,11 @@ _LOGIC_TAGS = {"conj": "&", "disj": "|", "imp": "=>", "eq": "<=>"}
 _TAG_OF = {op: tag for tag, op in _LOGIC_TAGS.items()}
 _GROUP_TAGS = {"alt": GroupKind.ALTERNATIVE, "or": GroupKind.OR}
 _FEATURE_TAGS = ("and", "or", "alt", "feature")
+_MAX_ATMOST1 = 200
+"""Most operands of <atmost1>, which reads as one clause per pair (19,900 here)."""
+_MAX_ELEMENT_DEPTH = 2 * MAX_DEPTH + 4
+"""featureModel, struct, then a feature and a <group> per level; or featureModel, constraints,
+rule, then one element per level of a constraint."""
 
 
 @dataclass
@@ -52,16 +61,34 @@ class _Element:
     line: int
     col: int
     children: list[_Element] = field(default_factory=list)
-    text: str = ""
+    chunks: list[str] = field(default_factory=list, repr=False)
+    """Character data as expat hands it over, joined once by `text` (linear, however split)."""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
 
 
 def _read_xml(text: str | bytes, file: str | None) -> _Element:
-    """A light element tree that keeps each element's position (ElementTree drops it)."""
+    """A light element tree that keeps each element's position (ElementTree drops it).
+
+    Entity declarations are refused (a few hundred bytes of nested entities expand to
+    gigabytes), and so is nesting deeper than a MAX_DEPTH feature tree or constraint needs."""
     parser = expat.ParserCreate()
     stack: list[_Element] = []
     roots: list[_Element] = []
 
+    def refuse(message: str) -> NoReturn:
+        raise ModelSyntaxError(
+            message, file, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+        )
+
+    def entity(name: str, *_args: object) -> None:
+        refuse(f"entity declarations are not accepted (<!ENTITY {name}>)")
+
     def start(tag: str, attrib: dict[str, str]) -> None:
+        if len(stack) == _MAX_ELEMENT_DEPTH:
+            refuse(f"elements nested more than {_MAX_ELEMENT_DEPTH} deep")
         element = _Element(tag, attrib, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
         (stack[-1].children if stack else roots).append(element)
         stack.append(element)
@@ -71,10 +98,13 @@ def _read_xml(text: str | bytes, file: str | None) -> _Element:
 
     def data(chunk: str) -> None:
         if stack:
-            stack[-1].text += chunk
+            stack[-1].chunks.append(chunk)
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.CharacterDataHandler = data
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     try:
         parser.Parse(text, True)
     except expat.ExpatError as e:
@@ -149,6 +179,9 @@ class _Reader:
                 feature.groups.append(self.group(child))
             elif child.tag in _FEATURE_TAGS:
                 children.append(child)
+        problem = feature.domain_error()
+        if problem is not None:
+            raise self.error(element, problem)
         if children and element.tag in _GROUP_TAGS:
             kind = _GROUP_TAGS[element.tag]
             feature.groups.append(Group(kind, [self.feature(c) for c in children]))
@@ -214,7 +247,11 @@ class _Reader:
         parts = [c for c in rule.children if c.tag != "description"]
         if len(parts) != 1:
             raise self.error(rule, "a <rule> holds exactly one expression")
-        return self.expr(parts[0], model)
+        expr = self.expr(parts[0], model)
+        levels = depth(expr)
+        if levels > MAX_DEPTH:
+            raise self.error(rule, f"rule nested {levels} levels deep; at most {MAX_DEPTH}")
+        return expr
 
     def expr(self, element: _Element, model: FeatureModel) -> Expr:
         tag, kids = element.tag, element.children
@@ -235,20 +272,17 @@ class _Reader:
         if tag in ("imp", "eq") and len(kids) == 2:
             return Logic(_LOGIC_TAGS[tag], self.expr(kids[0], model), self.expr(kids[1], model))
         if tag in ("conj", "disj") and kids:
-            operands = [self.expr(k, model) for k in kids]
-            result = operands[0]
-            for operand in operands[1:]:
-                result = Logic(_LOGIC_TAGS[tag], result, operand)
-            return result
+            return chain(_LOGIC_TAGS[tag], [self.expr(k, model) for k in kids])
+        if tag == "atmost1" and len(kids) > _MAX_ATMOST1:
+            raise self.error(
+                element, f"<atmost1> over {len(kids)} operands; at most {_MAX_ATMOST1}"
+            )
         if tag == "atmost1" and kids:
             operands = [self.expr(k, model) for k in kids]
             pairs = [
                 Not(Logic("&", a, b)) for i, a in enumerate(operands) for b in operands[i + 1 :]
             ]
-            result = pairs[0] if pairs else Const(True)
-            for pair in pairs[1:]:
-                result = Logic("&", result, pair)
-            return result
+            return chain("&", pairs) if pairs else Const(True)
         raise self.error(element, f"unexpected <{tag}> with {len(kids)} operand(s) in a rule")
 
 

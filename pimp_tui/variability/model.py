@@ -12,10 +12,14 @@ the model file itself, so it survives any round trip:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+
+from pimp_tui.errors import UnsupportedConstruct
+from pimp_tui.variability.limits import MAX_DOMAIN
 
 Value = bool | int | float | str
 """A configuration value: bool for Boolean features, the value itself for the others."""
@@ -108,6 +112,57 @@ class Aggregate:
 Expr = Ref | Const | Not | Logic | Compare | Arith | Aggregate
 
 
+ASSOCIATIVE = frozenset({"&", "|", "+", "*"})
+"""Operators whose chains readers build as balanced trees (see `chain`)."""
+
+
+def chain(op: str, operands: Sequence[Expr]) -> Expr:
+    """`a op b op c ...` as readers build it: a balanced tree for an associative operator (the
+    left half gets the extra term, so three terms are `(a op b) op c`), left-nested otherwise.
+
+    Balancing keeps a long disjunction from nesting deeply: every recursive step that follows
+    (writers, CNF encoding, comparison) handles 10,000 terms in 14 levels."""
+    kind = Logic if op in ("&", "|", "=>", "<=>") else Arith
+    if op not in ASSOCIATIVE:
+        result = operands[0]
+        for operand in operands[1:]:
+            result = kind(op, result, operand)
+        return result
+    if len(operands) == 1:
+        return operands[0]
+    mid = (len(operands) + 1) // 2
+    return kind(op, chain(op, operands[:mid]), chain(op, operands[mid:]))
+
+
+def run_of(expr: Logic | Arith) -> list[Expr]:
+    """The operands of the maximal run of `expr.op` below `expr`, left to right."""
+    out: list[Expr] = []
+    stack: list[Expr] = [expr]
+    while stack:
+        e = stack.pop()
+        if type(e) is type(expr) and e.op == expr.op:  # type: ignore[union-attr]
+            stack += [e.right, e.left]  # type: ignore[union-attr]
+        else:
+            out.append(e)
+    return out
+
+
+def depth(expr: Expr) -> int:
+    """Levels of the expression tree (a reference or a constant is 1), without recursion."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        e, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(e, Not):
+            stack.append((e.operand, level + 1))
+        elif isinstance(e, (Logic, Compare, Arith)):
+            stack += [(e.left, level + 1), (e.right, level + 1)]
+        elif isinstance(e, Aggregate):
+            stack += [(a, level + 1) for a in e.args]
+    return deepest
+
+
 @dataclass
 class Constraint:
     expr: Expr
@@ -162,22 +217,77 @@ class Feature:
         return self.type in (FeatureType.INTEGER, FeatureType.REAL)
 
     def domain(self) -> tuple[Value, ...] | None:
-        """The finite domain of a typed feature, or None (Boolean, or no domain written)."""
+        """The finite domain of a typed feature, or None (Boolean, or no domain written).
+
+        Raises UnsupportedConstruct when `domain_error()` names a problem."""
+        problem = self.domain_error()
+        if problem is not None:
+            raise UnsupportedConstruct(problem)
+        values = self.attributes.get("values")
+        if isinstance(values, list):
+            return tuple(self._cast(v) for v in values)
+        span = self._range()
+        if span is None:
+            return None
+        lo, step, count = span
+        return tuple(self._cast(lo + i * step) for i in range(count))
+
+    def domain_size(self) -> int | None:
+        """How many values `domain()` holds, computed without enumerating them."""
         if self.type is FeatureType.BOOLEAN:
             return None
         values = self.attributes.get("values")
         if isinstance(values, list):
-            return tuple(self._cast(v) for v in values)
-        lo, hi = self.attributes.get("min"), self.attributes.get("max")
-        if not isinstance(lo, (int, float)) or not isinstance(hi, (int, float)):
+            return len(values)
+        span = self._range()
+        return None if span is None else span[2]
+
+    def domain_error(self) -> str | None:
+        """Why the written domain cannot be used for reasoning (too many values, or values
+        not of the feature's type), or None when it can."""
+        size = self.domain_size()
+        if size is None:
             return None
+        if size > MAX_DOMAIN:
+            return (
+                f"{self.type.value} feature {self.name} has {count_text(size)} values; at most "
+                f"{MAX_DOMAIN:,} can be reasoned about (narrow min/max or raise step)"
+            )
+        values = self.attributes.get("values")
+        if isinstance(values, list):
+            wrong = [v for v in values if not self._fits(v)]
+            if wrong:
+                kind = self.type.value
+                return f"{kind} feature {self.name}: {wrong[0]!r} is not a {self._kind()}"
+            return None
+        if self.type is FeatureType.INTEGER:
+            lo, step, _ = self._range() or (Decimal(0), Decimal(1), 0)
+            if lo != lo.to_integral_value() or step != step.to_integral_value():
+                return f"Integer feature {self.name}: min and step must be whole numbers"
+        return None
+
+    def _range(self) -> tuple[Decimal, Decimal, int] | None:
+        """(min, step, count) of a min/max/step domain, or None when none is written."""
+        lo, hi = self.attributes.get("min"), self.attributes.get("max")
         step = self.attributes.get("step", 1)
-        if not isinstance(step, (int, float)) or step <= 0:
+        if not all(_is_number(v) for v in (lo, hi, step)) or step <= 0:  # type: ignore[operator]
             return None
         # Decimal keeps 0.1-steps exact: 0.1 * 3 must be 0.3, not 0.30000000000000004.
         d_lo, d_step = Decimal(str(lo)), Decimal(str(step))
         count = int((Decimal(str(hi)) - d_lo) / d_step) + 1
-        return tuple(self._cast(d_lo + i * d_step) for i in range(max(count, 0)))
+        return d_lo, d_step, max(count, 0)
+
+    def _fits(self, v: object) -> bool:
+        if self.type is FeatureType.STRING:
+            return isinstance(v, (str, int, float))
+        if self.type is FeatureType.INTEGER:
+            return _is_number(v) and (isinstance(v, int) or float(v).is_integer())  # type: ignore[arg-type]
+        return _is_number(v)
+
+    def _kind(self) -> str:
+        return {FeatureType.INTEGER: "whole number", FeatureType.REAL: "number"}.get(
+            self.type, "string"
+        )
 
     def _cast(self, v: object) -> Value:
         if self.type is FeatureType.INTEGER:
@@ -251,6 +361,18 @@ class FeatureModel:
         return isinstance(other, FeatureModel) and self.structure() == other.structure()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def count_text(n: int) -> str:
+    """A count for a message: exact up to 15 digits, else its order of magnitude."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
+
+
+def _is_number(value: object) -> bool:
+    """A finite int or float (not a bool)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _freeze(value: object) -> object:

@@ -4,6 +4,10 @@ UVL nests the feature tree by indentation, like Python: a deeper indentation ope
 shallower one must return to an enclosing level. Tabs and spaces are both accepted, but a block
 must extend its parent's indentation string exactly, so mixing them inconsistently is an error.
 Inside (), [] and {} line breaks are plain whitespace, so attribute lists may span lines.
+
+Nesting is bounded here, before anything is parsed: at most MAX_DEPTH open brackets, and
+indentation for a feature tree at most MAX_DEPTH levels below its root (a feature and its
+group take one level each).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from pimp_tui.errors import ModelSyntaxError
+from pimp_tui.variability.limits import MAX_DEPTH
 
 OPERATORS = (
     "<=>",
@@ -41,6 +46,9 @@ OPERATORS = (
     ".",
 )
 _OPENERS, _CLOSERS = "([{", ")]}"
+_MAX_INDENTS = 2 * MAX_DEPTH + 2
+"""Indentation levels of a tree MAX_DEPTH features deep: the root's, then a group's and a
+feature's per level, then the deepest feature's groups."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,11 @@ class _Lexer:
         if indent == top:
             return
         if indent.startswith(top):
+            if len(self.indents) > _MAX_INDENTS:
+                self.error(
+                    f"nested too deeply: a feature tree may have at most {MAX_DEPTH} levels "
+                    "below its root"
+                )
             self.indents.append(indent)
             self.emit("INDENT", indent, self.pos)
             return
@@ -216,6 +229,8 @@ class _Lexer:
             self.pos = m.end()
             self.emit("OP", op, start)
             if op in _OPENERS:
+                if len(self.open_brackets) == MAX_DEPTH:
+                    self.error(f"more than {MAX_DEPTH} nested brackets", col=self.col(start))
                 self.open_brackets.append(self.tokens[-1])
             elif op in _CLOSERS and self.open_brackets:
                 self.open_brackets.pop()

@@ -7,8 +7,11 @@ model's constraint list, in file order, before the `constraints` section. `impor
 composing several files is not supported.
 
 Constraint precedence, loosest first: <=>, =>, |, &, !, comparisons, + -, * /; all binary
-operators are left-associative. References are checked after the whole file is read, so a
-constraint attribute may name a feature declared further down.
+operators are left-associative, and a run of one associative operator (& | + *) is built as a
+balanced tree (`model.chain`). Nesting is bounded (`limits`): the lexer refuses deep brackets
+and indentation, the parser deep constraints, and no rule recurses once per chained operand.
+References are checked after the whole file is read, so a constraint attribute may name a
+feature declared further down.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pimp_tui.errors import ModelSyntaxError
+from pimp_tui.variability.limits import MAX_DEPTH
 from pimp_tui.variability.model import (
     Aggregate,
     Arith,
@@ -31,6 +35,8 @@ from pimp_tui.variability.model import (
     Logic,
     Not,
     Ref,
+    chain,
+    depth,
 )
 from pimp_tui.variability.uvl_lexer import Token, tokenize
 
@@ -44,6 +50,7 @@ RESERVED = frozenset(
 """Words that must be quoted to serve as names."""
 
 _LOGIC_LEVELS = (("<=>",), ("=>",), ("|",), ("&",))
+_ARITH_LEVELS = (("+", "-"), ("*", "/"))
 _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
@@ -216,6 +223,9 @@ class _Parser:
             feature.cardinality = self.cardinality()
         if self.at_op("{"):
             feature.attributes = self.attributes(feature)
+        problem = feature.domain_error()
+        if problem is not None:
+            raise self.error(tok, problem)
         self.end_of_line()
         self.block(lambda: feature.groups.append(self.group()))
         return feature
@@ -247,18 +257,23 @@ class _Parser:
     def cardinality(self) -> tuple[int, int | None]:
         self.expect_op("[")
         lo_tok = self.expect("INT", what="a whole number")
-        lower, upper = int(lo_tok.value), int(lo_tok.value)
+        lower = upper = self.bound(lo_tok)
         if self.at_op(".."):
             self.next()
             if self.at_op("*"):
                 self.next()
                 upper = None
             else:
-                upper = int(self.expect("INT", what="a whole number or '*'").value)
+                upper = self.bound(self.expect("INT", what="a whole number or '*'"))
         if upper is not None and upper < lower:
             raise self.error(lo_tok, f"cardinality [{lower}..{upper}]: lower bound above upper")
         self.expect_op("]")
         return lower, upper
+
+    def bound(self, tok: Token) -> int:
+        if len(tok.value) > 18:
+            raise self.error(tok, f"cardinality bound {tok.value[:20]}... is too large")
+        return int(tok.value)
 
     # -- attributes ------------------------------------------------------------------------
 
@@ -327,7 +342,12 @@ class _Parser:
         if negative:
             self.next()
         tok = self.next()
-        value = int(tok.value) if tok.kind == "INT" else float(tok.value)
+        try:
+            value = int(tok.value) if tok.kind == "INT" else float(tok.value)
+        except ValueError:  # more digits than int() converts
+            value = float("inf")
+        if value == float("inf"):
+            raise self.error(tok, f"the number {tok.value[:20]} is too large")
         return -value if negative else value
 
     # -- constraints -----------------------------------------------------------------------
@@ -353,8 +373,19 @@ class _Parser:
 
     def constraint(self) -> None:
         first = self.peek()
-        expr = self.boolean(self.logic, "a constraint")
+        expr = self.bounded(first, self.boolean(self.logic, "a constraint"))
         self.constraints.append(Constraint(expr, self.slice(first), first.line))
+
+    def bounded(self, first: Token, expr: Expr) -> Expr:
+        """`expr`, unless it nests deeper than every later step may recurse."""
+        levels = depth(expr)
+        if levels > MAX_DEPTH:
+            raise self.error(
+                first,
+                f"constraint nested {levels} levels deep; at most {MAX_DEPTH} "
+                "(split it into several constraints)",
+            )
+        return expr
 
     def boolean(self, parse: Callable[[], Expr], what: str) -> Expr:
         tok = self.peek()
@@ -370,58 +401,84 @@ class _Parser:
             raise self.error(tok, "expected a number or string, found a Boolean expression")
         return expr
 
-    def logic(self, level: int = 0) -> Expr:
-        if level == len(_LOGIC_LEVELS):
-            return self.negation()
+    def logic(self, min_level: int = 0) -> Expr:
+        """Boolean operators by precedence climbing; a run of `&` or `|` becomes one balanced
+        chain."""
         start = self.peek()
-        left = self.logic(level + 1)
-        while self.at_op(*_LOGIC_LEVELS[level]):
-            op = self.next().value
+        left = self.negation()
+        while (level := self.level_at(_LOGIC_LEVELS)) is not None and level >= min_level:
+            op = self.peek().value
             if not _is_boolean(left):
                 raise self.error(start, f"the left operand of '{op}' is not Boolean")
-            right = self.boolean(lambda: self.logic(level + 1), f"an operand of '{op}'")
-            left = Logic(op, left, right)
+            operands = [left]
+            while self.at_op(op):
+                self.next()
+                operands.append(
+                    self.boolean(lambda: self.logic(level + 1), f"an operand of '{op}'")
+                )
+            left = chain(op, operands)
         return left
 
+    def level_at(self, levels: tuple[tuple[str, ...], ...]) -> int | None:
+        """The precedence level of the operator at the cursor, or None."""
+        tok = self.peek()
+        if tok.kind == "OP":
+            for level, ops in enumerate(levels):
+                if tok.value in ops:
+                    return level
+        return None
+
     def negation(self) -> Expr:
-        if self.at_op("!"):
+        nots = 0
+        while self.at_op("!"):
             self.next()
-            return Not(self.boolean(self.negation, "an operand of '!'"))
-        return self.comparison()
+            nots += 1
+        if not nots:
+            return self.comparison()
+        expr = self.boolean(self.comparison, "an operand of '!'")
+        for _ in range(nots):
+            expr = Not(expr)
+        return expr
 
     def comparison(self) -> Expr:
         start = self.peek()
-        left = self.sum()
+        left = self.arithmetic()
         if self.at_op(*_COMPARISONS):
             if not _is_term(left):
                 raise self.error(start, "expected a number or string, found a Boolean expression")
             op = self.next().value
-            return Compare(op, left, self.term(self.sum))
+            return Compare(op, left, self.term(self.arithmetic))
         return left
 
-    def sum(self) -> Expr:
-        return self.arithmetic(self.product, ("+", "-"))
-
-    def product(self) -> Expr:
-        return self.arithmetic(self.unary, ("*", "/"))
-
-    def arithmetic(self, operand: Callable[[], Expr], ops: tuple[str, ...]) -> Expr:
+    def arithmetic(self, min_level: int = 0) -> Expr:
+        """`+ -` then `* /`, left-associative; a run of `+` or of `*` is one balanced chain."""
         start = self.peek()
-        left = operand()
-        while self.at_op(*ops):
+        left = self.unary()
+        while (level := self.level_at(_ARITH_LEVELS)) is not None and level >= min_level:
             if not _is_term(left):
                 raise self.error(start, "expected a number or string, found a Boolean expression")
-            op = self.next().value
-            left = Arith(op, left, self.term(operand))
+            op = self.peek().value
+            operands = [left]
+            while self.at_op(op):
+                self.next()
+                operands.append(self.term(lambda: self.arithmetic(level + 1)))
+            left = chain(op, operands)
         return left
 
     def unary(self) -> Expr:
-        if self.at_op("-"):
-            if self.peek(1).kind in ("INT", "FLOAT"):
-                return Const(self.number())
+        minus = 0
+        while self.at_op("-") and self.peek(1).kind not in ("INT", "FLOAT"):
             self.next()
-            return Arith("-", Const(0), self.term(self.unary))
-        return self.primary()
+            minus += 1
+        if self.at_op("-"):
+            expr: Expr = Const(self.number())
+        elif minus:
+            expr = self.term(self.primary)
+        else:
+            return self.primary()
+        for _ in range(minus):
+            expr = Arith("-", Const(0), expr)
+        return expr
 
     def primary(self) -> Expr:
         tok = self.peek()
@@ -459,7 +516,7 @@ class _Parser:
         function = self.next().value
         self.expect_op("(")
         if function in ("floor", "ceil"):
-            result = Aggregate(function, (self.term(self.sum),))
+            result = Aggregate(function, (self.term(self.arithmetic),))
         elif function == "len":
             result = Aggregate(function, (self.reference(),))
         else:
@@ -540,7 +597,8 @@ def parse_constraint(text: str, model: FeatureModel, file: str | None = None) ->
     """Parse one UVL constraint against `model`'s features (used by the FeatureIDE reader)."""
     parser = _Parser(text.replace("\n", " "), file)
     parser.features = {f.name: f for f in model.features()}
-    expr = parser.boolean(parser.logic, "a constraint")
+    first = parser.peek()
+    expr = parser.bounded(first, parser.boolean(parser.logic, "a constraint"))
     parser.end_of_line()
     if not parser.at("EOF"):
         raise parser.expected("end of constraint")

@@ -3,6 +3,8 @@
 Names are quoted when they are not plain identifiers or are keywords; numbers are written
 without exponents so other UVL tools read them too; constraint expressions get only the
 parentheses their structure needs (plus around a comparison under `!`, for the reader's sake).
+A run of one associative operator is written flat when it has the balanced shape the reader
+builds (`model.chain`), with parentheses that keep any other shape.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from decimal import Decimal
 
 from pimp_tui.errors import UnsupportedConstruct
 from pimp_tui.variability.model import (
+    ASSOCIATIVE,
     Aggregate,
     Arith,
     Compare,
@@ -25,6 +28,8 @@ from pimp_tui.variability.model import (
     Logic,
     Not,
     Ref,
+    chain,
+    run_of,
 )
 from pimp_tui.variability.uvl_parser import RESERVED
 
@@ -106,6 +111,27 @@ def _operand(e: Expr, parent: int, right: bool) -> str:
     return f"({text})" if p < parent or (right and p == parent) else text
 
 
+def _binary(e: Logic | Arith | Compare) -> str:
+    p = _precedence(e)
+    if e.op not in ASSOCIATIVE or isinstance(e, Compare):
+        return f"{_operand(e.left, p, False)} {e.op} {_operand(e.right, p, True)}"
+    operands = run_of(e)  # type: ignore[arg-type]
+    if chain(e.op, operands) == e:
+        # The shape the reader builds from a flat run: write the run flat.
+        texts = [_operand(x, p, i > 0) for i, x in enumerate(operands)]
+        return f" {e.op} ".join(texts)
+    # Any other shape: a same-operator child in parentheses reads back as one operand.
+    sides = [
+        f"({expression(x)})" if _same_run(x, e) else _operand(x, p, right)
+        for x, right in ((e.left, False), (e.right, True))
+    ]
+    return f" {e.op} ".join(sides)
+
+
+def _same_run(child: Expr, parent: Logic | Arith | Compare) -> bool:
+    return type(child) is type(parent) and child.op == parent.op  # type: ignore[union-attr]
+
+
 def _ref(feature: str, attribute: str | None) -> str:
     parts = [feature, *(attribute.split(".") if attribute else [])]
     return ".".join(quote(p) for p in parts)
@@ -125,8 +151,7 @@ def expression(e: Expr) -> str:
             else f"!{inner}"
         )
     if isinstance(e, (Logic, Arith, Compare)):
-        p = _precedence(e)
-        return f"{_operand(e.left, p, False)} {e.op} {_operand(e.right, p, True)}"
+        return _binary(e)
     if isinstance(e, Aggregate):
         if e.args:
             args = ", ".join(expression(a) for a in e.args)
