@@ -15,8 +15,9 @@ from pimp_tui.errors import PimpError
 
 
 class Tree:
-    """A fitted regression tree: node arrays as in scikit-learn's `tree_` (a leaf has no left
-    child, -1). Inputs are compared as float32, as scikit-learn does."""
+    """A fitted regression tree: node arrays (a leaf has no left child, -1). `float32`: inputs
+    are rounded to float32 before they are compared, as scikit-learn's exact trees do (its
+    histogram trees compare them as they are)."""
 
     def __init__(
         self,
@@ -26,9 +27,11 @@ class Tree:
         threshold: np.ndarray,
         missing_left: np.ndarray,
         value: np.ndarray,
+        float32: bool,
     ) -> None:
         self.left, self.right, self.feature = left, right, feature
         self.threshold, self.missing_left, self.value = threshold, missing_left, value
+        self.float32 = float32
 
     @classmethod
     def of(cls, tree: Any) -> Tree:
@@ -39,6 +42,23 @@ class Tree:
             tree.children_left.astype(np.int64), tree.children_right.astype(np.int64),
             tree.feature.astype(np.int64), tree.threshold.astype(np.float64),
             tree.missing_go_to_left.astype(bool), tree.value[:, 0, 0].astype(np.float64),
+            float32=True,
+        )  # fmt: skip
+
+    @classmethod
+    def of_histogram(cls, nodes: np.ndarray) -> Tree:
+        """From the node records of a histogram gradient-boosting predictor (numeric splits)."""
+        if np.any(nodes["is_categorical"]):
+            raise PimpError("trees with categorical splits cannot be stored")
+        leaf = nodes["is_leaf"].astype(bool)
+
+        def index(field: str, at_leaves: int) -> np.ndarray:
+            return np.where(leaf, at_leaves, nodes[field].astype(np.int64))
+
+        return cls(
+            index("left", -1), index("right", -1), index("feature_idx", -2),
+            nodes["num_threshold"].astype(np.float64), nodes["missing_go_to_left"].astype(bool),
+            nodes["value"].astype(np.float64), float32=False,
         )  # fmt: skip
 
     def validate(self) -> None:
@@ -56,18 +76,24 @@ class Tree:
             raise ValueError("an inner node without a feature")
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.value[self.leaves(_as_float32(x))]
+        return self.value[self.leaves(self.inputs(x))]
 
-    def leaves(self, x32: np.ndarray) -> np.ndarray:
-        """The leaf each row falls in (at most one step per node)."""
-        rows = np.arange(len(x32))
-        node = np.zeros(len(x32), dtype=np.int64)
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """Rows as this tree compares them with its thresholds (float64)."""
+        if self.float32:
+            return np.asarray(x, dtype=np.float32).astype(np.float64)
+        return np.asarray(x, dtype=np.float64)
+
+    def leaves(self, inputs: np.ndarray) -> np.ndarray:
+        """The leaf each row of `inputs` falls in (at most one step per node)."""
+        rows = np.arange(len(inputs))
+        node = np.zeros(len(inputs), dtype=np.int64)
         for _ in range(len(self.left)):
             inner = self.left[node] != -1
             if not inner.any():
                 break
             at = node[inner]
-            values = x32[rows[inner], self.feature[at]]
+            values = inputs[rows[inner], self.feature[at]]
             below = values <= self.threshold[at]
             go_left = np.where(np.isnan(values), self.missing_left[at], below)
             node[inner] = np.where(go_left, self.left[at], self.right[at])
@@ -85,16 +111,17 @@ class Forest:
         return cls([Tree.of(member.tree_) for member in forest.estimators_])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        total = np.zeros(len(x))
+        inputs = self.estimators_[0].inputs(x)
+        total = np.zeros(len(inputs))
         for tree in self.estimators_:
-            total += tree.predict(x)
+            total += tree.value[tree.leaves(inputs)]
         return total / len(self.estimators_)
 
 
 class Boosted:
     """Fitted gradient boosting on squared error: the initial mean plus the learning rate times
-    each stage's tree, added stage by stage as scikit-learn does."""
+    each stage's tree, added stage by stage as scikit-learn does (histogram boosting has the
+    learning rate in its leaves: 1 here)."""
 
     def __init__(self, baseline: float, learning_rate: float, stages: list[Tree]) -> None:
         self.baseline, self.learning_rate, self.stages = baseline, learning_rate, stages
@@ -111,11 +138,19 @@ class Boosted:
         stages = [Tree.of(row[0].tree_) for row in model.estimators_]
         return cls(baseline, float(model.learning_rate), stages)
 
+    @classmethod
+    def of_histogram(cls, model: Any) -> Boosted:
+        if model.loss != "squared_error" or model.n_trees_per_iteration_ != 1:
+            raise PimpError("only single-output histogram boosting on squared error can be stored")
+        baseline = float(np.asarray(model._baseline_prediction, dtype=np.float64).ravel()[0])
+        stages = [Tree.of_histogram(predictors[0].nodes) for predictors in model._predictors]
+        return cls(baseline, 1.0, stages)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
-        x32 = _as_float32(x)
-        out = np.full(len(x32), self.baseline)
+        inputs = self.stages[0].inputs(x) if self.stages else np.asarray(x, dtype=np.float64)
+        out = np.full(len(inputs), self.baseline)
         for tree in self.stages:
-            out += self.learning_rate * tree.value[tree.leaves(x32)]
+            out += self.learning_rate * tree.value[tree.leaves(inputs)]
         return out
 
 
@@ -140,8 +175,17 @@ def freeze(estimator: Any) -> Tree | Forest | Boosted | Linear | None:
     """The numpy stand-in of a fitted scikit-learn estimator; None for any other object."""
     if not type(estimator).__module__.startswith("sklearn."):
         return None
-    from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
-    from sklearn.linear_model import LassoCV, OrthogonalMatchingPursuit, OrthogonalMatchingPursuitCV
+    from sklearn.ensemble import (
+        GradientBoostingRegressor,
+        HistGradientBoostingRegressor,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import (
+        Lasso,
+        LassoCV,
+        OrthogonalMatchingPursuit,
+        OrthogonalMatchingPursuitCV,
+    )
     from sklearn.tree import DecisionTreeRegressor
 
     if isinstance(estimator, DecisionTreeRegressor):
@@ -150,14 +194,12 @@ def freeze(estimator: Any) -> Tree | Forest | Boosted | Linear | None:
         return Forest.of(estimator)
     if isinstance(estimator, GradientBoostingRegressor):
         return Boosted.of(estimator)
-    if isinstance(estimator, (LassoCV, OrthogonalMatchingPursuit, OrthogonalMatchingPursuitCV)):
+    if isinstance(estimator, HistGradientBoostingRegressor):
+        return Boosted.of_histogram(estimator)
+    linear = (Lasso, LassoCV, OrthogonalMatchingPursuit, OrthogonalMatchingPursuitCV)
+    if isinstance(estimator, linear):
         return Linear.of(estimator)
     return None
 
 
 FROZEN_TYPES = (Tree, Forest, Boosted, Linear)
-
-
-def _as_float32(x: np.ndarray) -> np.ndarray:
-    """Rows as scikit-learn's trees see them: rounded to float32, compared in float64."""
-    return np.asarray(x, dtype=np.float32).astype(np.float64)

@@ -68,6 +68,49 @@ def test_every_learner_predicts_identically_after_the_store(tmp_path: Path, lear
     np.testing.assert_array_equal(loaded.uncertainty(queries), fitted.uncertainty(queries))
 
 
+def _estimators() -> dict[str, object]:
+    from sklearn.ensemble import (
+        GradientBoostingRegressor,
+        HistGradientBoostingRegressor,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import (
+        Lasso,
+        LassoCV,
+        OrthogonalMatchingPursuit,
+        OrthogonalMatchingPursuitCV,
+    )
+    from sklearn.tree import DecisionTreeRegressor
+
+    return {
+        "tree": DecisionTreeRegressor(random_state=0),
+        "forest": RandomForestRegressor(25, random_state=0),
+        "boosting": GradientBoostingRegressor(n_estimators=40, subsample=0.8, random_state=0),
+        "histogram boosting": HistGradientBoostingRegressor(
+            max_iter=40, max_depth=3, min_samples_leaf=5, early_stopping=False, random_state=0
+        ),
+        "lasso": Lasso(alpha=0.01),
+        "lasso path": LassoCV(cv=3),
+        "matching pursuit": OrthogonalMatchingPursuit(n_nonzero_coefs=3),
+        "matching pursuit path": OrthogonalMatchingPursuitCV(cv=3),
+    }
+
+
+@pytest.mark.parametrize("name", list(_estimators()))
+def test_each_stand_in_predicts_exactly_as_scikit_learn(name: str) -> None:
+    rng = np.random.default_rng(3)
+    x = np.column_stack([rng.integers(0, 2, 400), rng.choice([1, 2, 4, 8], 400),
+                         rng.uniform(0.1, 1.7, 400), rng.normal(size=400)])  # fmt: skip
+    y = 3 * x[:, 0] + np.log(x[:, 1]) * x[:, 2] + 0.1 * rng.normal(size=400)
+    estimator = _estimators()[name].fit(x, y)
+    queries = np.vstack([rng.permutation(x)[:50], x[:5] + 1e-9, x[:5] * 1.0000001])
+    stand_in = portable.frozen.freeze(estimator)
+    np.testing.assert_array_equal(stand_in.predict(queries), estimator.predict(queries))
+    trees = getattr(stand_in, "stages", getattr(stand_in, "estimators_", []))
+    for tree in [stand_in] if isinstance(stand_in, portable.frozen.Tree) else trees:
+        tree.validate()  # what loading checks: every child numbered after its parent
+
+
 def test_a_stored_learner_is_bytes_of_data_not_a_pickle(tmp_path: Path) -> None:
     x, y = _table(20, 2)
     blob = portable.dumps(make_learner("rf", 0).fit(x, y))
@@ -94,7 +137,7 @@ def _cart(**changes: object) -> bytes:
         "left": np.array([1, -1, -1]), "right": np.array([2, -1, -1]),
         "feature": np.array([0, -2, -2]), "threshold": np.array([0.5, -2.0, -2.0]),
         "missing_left": np.array([True, False, False]), "value": np.array([0.0, 1.0, 2.0]),
-        **changes,
+        "float32": True, **changes,
     }  # fmt: skip
     arrays = [v for v in nodes.values() if isinstance(v, np.ndarray)]
     state = {}
