@@ -133,9 +133,7 @@ class GaussianProcess:
 
     def _kernel(self, z: np.ndarray) -> np.ndarray:
         """Kernel between standardised rows `z` and the training rows."""
-        from scipy.spatial.distance import cdist
-
-        sq = cdist(z / self.length_scales_, self.z_train_ / self.length_scales_, "sqeuclidean")
+        sq = squared_distances(z / self.length_scales_, self.z_train_ / self.length_scales_)
         return self.signal_var_ * _PROFILES[self.kernel](sq)[0]
 
     def predict(self, x: np.ndarray, return_std: bool = False):
@@ -171,6 +169,25 @@ class LikeliestKernelGP:
 
     def predict(self, x: np.ndarray, return_std: bool = False):
         return self.best_.predict(x, return_std=return_std)
+
+
+SMALL_DISTANCES = 1_000_000
+"""Rows times rows times options up to which numpy computes squared distances (a query of a few
+rows then needs no scipy.spatial, whose import costs more than the work); cdist beyond."""
+
+
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance between every row of `a` and every row of `b`. Both ways add
+    the options' squared differences one option after the other, so they agree to the bit."""
+    if a.shape[0] * b.shape[0] * a.shape[1] > SMALL_DISTANCES:
+        from scipy.spatial.distance import cdist
+
+        return cdist(a, b, "sqeuclidean")
+    out = np.zeros((a.shape[0], b.shape[0]))
+    for option in range(a.shape[1]):
+        difference = np.subtract.outer(a[:, option], b[:, option])
+        out += difference * difference
+    return out
 
 
 def _rbf(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

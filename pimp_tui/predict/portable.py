@@ -188,9 +188,13 @@ def _is_behaviour(cls: type, name: str) -> bool:
 
 def _check(learner: learners.Learner, n_features: int) -> None:
     """Predict one row: damaged attributes fail here, with a message, not in the middle of an
-    answer."""
+    answer. A missing attribute means the learner was stored by a version of pimp whose
+    learners held other state."""
     try:
         with np.errstate(all="ignore"):
             learner.predict_interval(np.zeros((1, n_features)))
+    except AttributeError as exc:
+        detail = " ".join(str(exc).split())[:120]
+        raise UnreadableData(f"stored by another version of pimp ({detail})") from None
     except Exception as exc:  # any failure of untrusted data is the data's, not a bug
         raise UnreadableData(f"damaged stored predictor ({type(exc).__name__})") from None

@@ -74,3 +74,17 @@ def test_likeliest_kernel_is_one_of_the_kernels_and_predicts_with_it() -> None:
     assert gp.kernel_ in _PROFILES
     assert np.allclose(gp.predict(x), gp.best_.predict(x))
     assert np.max(np.abs(gp.predict(x) - y)) < 0.1
+
+
+def test_squared_distances_in_numpy_agree_with_cdist_to_the_bit(monkeypatch) -> None:
+    """Small products go through numpy, large ones through cdist: a row predicts the same
+    whether it is asked alone or in a large batch."""
+    from scipy.spatial.distance import cdist
+
+    from pimp_tui.predict import gp
+
+    monkeypatch.setattr(gp, "SMALL_DISTANCES", 10**12)  # numpy for every size
+    rng = np.random.default_rng(4)
+    for rows, options in ((1, 7), (30, 40), (300, 100)):
+        a, b = rng.normal(size=(rows, options)), rng.normal(size=(90, options))
+        np.testing.assert_array_equal(gp.squared_distances(a, b), cdist(a, b, "sqeuclidean"))

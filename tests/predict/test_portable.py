@@ -131,18 +131,23 @@ def _blob(root: object, arrays: list[np.ndarray] = (), specs: list | None = None
     return _raw_header(json.dumps(header).encode(), b"".join(a.tobytes() for a in arrays))
 
 
-def _cart(**changes: object) -> bytes:
-    """A one-split regression tree (option 0 <= 0.5: 1.0, else 2.0) as a stored `cart`."""
+def _cart(without: str = "", **changes: object) -> bytes:
+    """A one-split regression tree (option 0 <= 0.5: 1.0, else 2.0) as a stored `cart`, its
+    tree's attributes changed or one left out."""
     nodes = {
         "left": np.array([1, -1, -1]), "right": np.array([2, -1, -1]),
         "feature": np.array([0, -2, -2]), "threshold": np.array([0.5, -2.0, -2.0]),
         "missing_left": np.array([True, False, False]), "value": np.array([0.0, 1.0, 2.0]),
         "float32": True, **changes,
     }  # fmt: skip
-    arrays = [v for v in nodes.values() if isinstance(v, np.ndarray)]
+    nodes.pop(without, None)
+    arrays: list[np.ndarray] = []
     state = {}
     for key, value in nodes.items():
-        state[key] = {"array": len(state)} if isinstance(value, np.ndarray) else value
+        if isinstance(value, np.ndarray):
+            arrays.append(value)
+            value = {"array": len(arrays) - 1}
+        state[key] = value
     learner = {
         "seed": 0, "log_target": "auto", "min_samples_leaf": 1, "log_": False,
         "n_features_in_": 5, "scale_": 0.1, "model_": {"object": "Tree", "state": state},
@@ -195,6 +200,10 @@ def _hostile(marker: Path) -> dict[str, tuple[bytes, str]]:
         "child out of range": (_cart(right=np.array([7, -1, -1])), "not after its parent"),
         "broken attribute": (_cart(value=np.array([1.0, 2.0])), "different lengths"),
         "not a learner": (_blob({"tuple": [1, 2]}), "not a predictor"),
+        "older learner state": (
+            _cart(without="float32"),
+            "stored by another version of pimp ('Tree' object has no attribute 'float32')",
+        ),
     }
 
 
@@ -254,7 +263,15 @@ def test_a_store_naming_an_untrusted_type_is_refused(
     assert "untrusted type 'Popen'" in capsys.readouterr().err
 
 
-UNNEEDED = ("sklearn", "scipy.optimize", "scipy.stats", "torch", "transformers", "textual")
+UNNEEDED = (
+    "sklearn",
+    "scipy.optimize",
+    "scipy.spatial",
+    "scipy.stats",
+    "torch",
+    "transformers",
+    "textual",
+)
 
 
 @pytest.mark.parametrize(
