@@ -16,5 +16,10 @@ its length costs only log2(terms) levels: a 10,000-term disjunction is 14 levels
 MAX_DOMAIN = 10_000
 """Most values a typed feature's domain may hold: reasoning gives each value a variable."""
 
-MAX_COMPOSED_FEATURES = 100_000
-"""Most features a model may have once its imports are composed (imports can repeat a file)."""
+MAX_COMPOSED = 100_000
+"""Most features and constraint nodes a model may reach once its imports are composed: a file
+imported twice by a file imported twice... doubles at every level."""
+
+MAX_IMPORT_DEPTH = 16
+"""Longest chain of files importing one another (a chain's files are parsed one inside the
+other)."""

@@ -147,20 +147,23 @@ def run_of(expr: Logic | Arith) -> list[Expr]:
     return out
 
 
-def depth(expr: Expr) -> int:
-    """Levels of the expression tree (a reference or a constant is 1), without recursion."""
-    deepest = 0
+def nodes(expr: Expr) -> Iterator[tuple[Expr, int]]:
+    """Every node of the expression with its level (the top is 1), without recursion."""
     stack: list[tuple[Expr, int]] = [(expr, 1)]
     while stack:
         e, level = stack.pop()
-        deepest = max(deepest, level)
+        yield e, level
         if isinstance(e, Not):
             stack.append((e.operand, level + 1))
         elif isinstance(e, (Logic, Compare, Arith)):
             stack += [(e.left, level + 1), (e.right, level + 1)]
         elif isinstance(e, Aggregate):
             stack += [(a, level + 1) for a in e.args]
-    return deepest
+
+
+def depth(expr: Expr) -> int:
+    """Levels of the expression tree (a reference or a constant is 1)."""
+    return max(level for _, level in nodes(expr))
 
 
 @dataclass

@@ -18,6 +18,16 @@ from typing import NoReturn
 
 from pimp_tui.errors import ModelSyntaxError
 from pimp_tui.variability.limits import MAX_DEPTH
+from pimp_tui.variability.model import FeatureType, GroupKind
+
+GROUP_KEYWORDS = {k.value: k for k in GroupKind if k is not GroupKind.CARDINALITY}
+TYPE_KEYWORDS = {t.value: t for t in FeatureType}
+AGGREGATES = ("sum", "avg", "len", "floor", "ceil")
+RESERVED = frozenset(
+    {"namespace", "include", "imports", "features", "constraints", "constraint", "cardinality"}
+    | {"as", "true", "false", "Arithmetic", "Type", *GROUP_KEYWORDS, *TYPE_KEYWORDS, *AGGREGATES}
+)
+"""Words that must be quoted to serve as names."""
 
 OPERATORS = (
     "<=>",

@@ -3,8 +3,9 @@
 Covers the whole language: namespace, include (kept verbatim), the feature tree with types,
 group and feature cardinalities and attributes, and constraints with the Boolean, arithmetic
 and aggregate operators. Constraint attributes (`constraint X`, `constraints [X, Y]`) join the
-model's constraint list, in file order, before the `constraints` section. `imports` is refused:
-composing several files is not supported.
+model's constraint list, in file order, before the `constraints` section. Imported models are
+read by an `Importer` and composed under their alias (`composition`); their constraints follow
+the importing model's own.
 
 Constraint precedence, loosest first: <=>, =>, |, &, !, comparisons, + -, * /; all binary
 operators are left-associative, and a run of one associative operator (& | + *) is built as a
@@ -19,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pimp_tui.errors import ModelSyntaxError
-from pimp_tui.variability.limits import MAX_DEPTH
+from pimp_tui.variability.composition import qualified, size
+from pimp_tui.variability.limits import MAX_COMPOSED, MAX_DEPTH
 from pimp_tui.variability.model import (
     Aggregate,
     Arith,
@@ -38,16 +40,14 @@ from pimp_tui.variability.model import (
     chain,
     depth,
 )
-from pimp_tui.variability.uvl_lexer import Token, tokenize
-
-GROUP_KEYWORDS = {k.value: k for k in GroupKind if k is not GroupKind.CARDINALITY}
-TYPE_KEYWORDS = {t.value: t for t in FeatureType}
-AGGREGATES = ("sum", "avg", "len", "floor", "ceil")
-RESERVED = frozenset(
-    {"namespace", "include", "imports", "features", "constraints", "constraint", "cardinality"}
-    | {"as", "true", "false", "Arithmetic", "Type", *GROUP_KEYWORDS, *TYPE_KEYWORDS, *AGGREGATES}
+from pimp_tui.variability.uvl_lexer import (
+    AGGREGATES,
+    GROUP_KEYWORDS,
+    RESERVED,
+    TYPE_KEYWORDS,
+    Token,
+    tokenize,
 )
-"""Words that must be quoted to serve as names."""
 
 _LOGIC_LEVELS = (("<=>",), ("=>",), ("|",), ("&",))
 _ARITH_LEVELS = (("+", "-"), ("*", "/"))
@@ -64,10 +64,23 @@ def _is_term(e: Expr) -> bool:
     return not isinstance(e, (Logic, Not, Compare))
 
 
+class ImportProblem(Exception):
+    """An import that cannot be read (missing file, cycle): reported at the import line."""
+
+
+Importer = Callable[[str], FeatureModel]
+"""Reads the model a dotted import name refers to (raises ImportProblem)."""
+
+
 class _Parser:
-    def __init__(self, text: str, file: str | None) -> None:
-        self.text, self.file = text, file
+    def __init__(self, text: str, file: str | None, importer: Importer | None = None) -> None:
+        self.text, self.file, self.importer = text, file, importer
         self.tokens = tokenize(text, file)
+        self.imports: dict[str, tuple[FeatureModel, Token]] = {}
+        """Alias -> the imported model and where its import is written."""
+        self.imported_constraints: list[Constraint] = []
+        self.composed = 0
+        """Features and constraint nodes added by composing imports (bounded)."""
         self.i = 0
         self.features: dict[str, Feature] = {}
         self.constraints: list[Constraint] = []
@@ -145,9 +158,7 @@ class _Parser:
         namespace = self.namespace() if self.at_word("namespace") else None
         includes = self.includes() if self.at_word("include") else []
         if self.at_word("imports"):
-            raise self.error(
-                self.peek(), "imports are not supported: merge the imported model into this file"
-            )
+            self.imports_section()
         if not self.at_word("features"):
             raise self.expected("the 'features' section")
         root = self.features_section()
@@ -159,7 +170,8 @@ class _Parser:
         if not self.at("EOF"):
             raise self.expected("'constraints' or end of file")
         self.check_references()
-        model = FeatureModel(root, self.constraints, namespace, includes)
+        constraints = self.constraints + self.imported_constraints
+        model = FeatureModel(root, constraints, namespace, includes)
         model.link_parents()
         return model
 
@@ -192,6 +204,33 @@ class _Parser:
         self.block(level)
         return levels
 
+    def imports_section(self) -> None:
+        keyword = self.next()
+        if self.importer is None:
+            raise self.error(
+                keyword, "imports are resolved next to the model's file: read the model from a file"
+            )
+        self.end_of_line()
+        self.block(self.import_line)
+
+    def import_line(self) -> None:
+        parts = self.reference_parts("a model name")
+        name = ".".join(p.value for p in parts)
+        alias = name
+        if self.at_word("as"):
+            self.next()
+            alias = ".".join(p.value for p in self.reference_parts("an alias"))
+        self.end_of_line()
+        if alias in self.imports:
+            first = self.imports[alias][1].line
+            raise self.error(parts[0], f"'{alias}' is imported twice (first at line {first})")
+        assert self.importer is not None
+        try:
+            model = self.importer(name)
+        except ImportProblem as problem:
+            raise self.error(parts[0], str(problem)) from None
+        self.imports[alias] = (model, parts[0])
+
     def features_section(self) -> Feature:
         self.next()
         self.end_of_line()
@@ -213,6 +252,8 @@ class _Parser:
         if self.peek().kind == "NAME" and self.peek().value in TYPE_KEYWORDS:
             ftype = TYPE_KEYWORDS[self.next().value]
         tok = self.name("a feature name")
+        if self.imports and self.at_op(".") and ftype is FeatureType.BOOLEAN:
+            return self.imported_root(tok)
         if tok.value in self.features:
             first = self.features[tok.value].line
             raise self.error(tok, f"duplicate feature name '{tok.value}' (first at line {first})")
@@ -229,6 +270,42 @@ class _Parser:
         self.end_of_line()
         self.block(lambda: feature.groups.append(self.group()))
         return feature
+
+    def imported_root(self, first: Token) -> Feature:
+        """`alias.Root` in the tree: the imported model, its names qualified by the alias."""
+        self.i -= 1
+        parts = self.reference_parts()
+        written = ".".join(p.value for p in parts)
+        alias = next(
+            (a for a in sorted(self.imports, key=len, reverse=True) if written.startswith(a + ".")),
+            None,
+        )
+        if alias is None:
+            raise self.error(first, f"'{written}' names no imported model (see 'imports')")
+        model, _ = self.imports[alias]
+        if written != f"{alias}.{model.root.name}":
+            raise self.error(
+                first, f"only the root of '{alias}' can be placed: write {alias}.{model.root.name}"
+            )
+        if not self.at("NEWLINE") and not self.at("EOF"):
+            raise self.error(self.peek(), "an imported feature is defined in its own file")
+        self.end_of_line()
+        if self.at("INDENT"):
+            raise self.error(self.peek(), "an imported feature is defined in its own file")
+        self.composed += size(model)
+        if self.composed > MAX_COMPOSED:
+            raise self.error(
+                first,
+                f"composing the imports gives more than {MAX_COMPOSED:,} features and "
+                "constraint nodes",
+            )
+        part = qualified(model, alias)
+        for feature in part.features():
+            if feature.name in self.features:
+                raise self.error(first, f"duplicate feature name '{feature.name}'")
+            self.features[feature.name] = feature
+        self.imported_constraints += part.constraints
+        return part.root
 
     def misplaced_group(self) -> None:
         """A group keyword where a feature belongs is almost always an indentation slip."""
@@ -500,11 +577,26 @@ class _Parser:
         raise self.expected("a feature, a number, a string or '('")
 
     def reference_parts(self, what: str = "a feature name") -> list[Token]:
+        """A dotted name, split at the dots; an imported feature's qualified name (`alias.F`)
+        comes first as one part, so the rest are attributes."""
         parts = [self.name(what)]
         while self.at_op(".") and self.peek(1).kind in ("NAME", "QNAME"):
             self.next()
             parts.append(self.name("an attribute name"))
-        return parts
+        return self.imported_name(parts) if self.imports and len(parts) > 1 else parts
+
+    def imported_name(self, parts: list[Token]) -> list[Token]:
+        """`parts` with the longest leading run that names an imported feature (or, failing
+        that, an alias and one more name) joined into one token."""
+        joined = [".".join(p.value for p in parts[: k + 1]) for k in range(len(parts))]
+        k = next((k for k in range(len(parts) - 1, 0, -1) if joined[k] in self.features), 0)
+        if not k:
+            k = next((len(a.split(".")) for a in self.imports if joined[-1].startswith(a + ".")), 0)
+        if not k:
+            return parts
+        first, last = parts[0], parts[min(k, len(parts) - 1)]
+        merged = Token("QNAME", joined[k], first.line, first.col, first.start, last.end)
+        return [merged, *parts[k + 1 :]]
 
     def reference(self) -> Ref:
         parts = self.reference_parts()
@@ -577,10 +669,11 @@ class _Parser:
                 scope = scope[part.value]
 
 
-def parse_uvl(text: str, file: str | None = None) -> FeatureModel:
-    """Parse UVL source; raises ModelSyntaxError located at the offending token."""
+def parse_uvl(text: str, file: str | None = None, importer: Importer | None = None) -> FeatureModel:
+    """Parse UVL source; raises ModelSyntaxError located at the offending token. `importer`
+    reads the models an `imports` section names (`io.load_model` passes one)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return _Parser(text, file).model()
+    return _Parser(text, file, importer).model()
 
 
 def parse_value(text: str, file: str | None = None) -> object:

@@ -31,7 +31,7 @@ from pimp_tui.variability.model import (
     chain,
     run_of,
 )
-from pimp_tui.variability.uvl_parser import RESERVED
+from pimp_tui.variability.uvl_lexer import RESERVED
 
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _PRECEDENCE = {"<=>": 1, "=>": 2, "|": 3, "&": 4, "+": 7, "-": 7, "*": 8, "/": 8}

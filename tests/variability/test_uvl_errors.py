@@ -72,7 +72,12 @@ def _error(text: str) -> ModelSyntaxError:
         ("features\n    A cardinality [a]\n", 2, 20, "expected a whole number"),
         ("features\n    A /* open\n", 2, 7, "unterminated /* comment"),
         ("constraints\n    A\n", 1, 1, "expected the 'features' section"),
-        ("imports\n    lib as l\nfeatures\n    A\n", 1, 1, "imports are not supported"),
+        (
+            "imports\n    lib as l\nfeatures\n    A\n",
+            1,
+            1,
+            "imports are resolved next to the model's file",
+        ),
         ("features\n    A\nconstraints\n    A\nfeatures\n", 5, 1, "end of file"),
     ],
 )
