@@ -85,7 +85,7 @@ def _create(args: argparse.Namespace) -> int:
     from pimp_tui.measure import campaign
     from pimp_tui.measure.llm import resolve
     from pimp_tui.measure.tasks import load_task
-    from pimp_tui.sampling import sample
+    from pimp_tui.sampling import draw
     from pimp_tui.store import samples
     from pimp_tui.store.db import open_store
     from pimp_tui.variability.io import load_model
@@ -96,7 +96,8 @@ def _create(args: argparse.Namespace) -> int:
     resolve(args.llm)
     load_task(args.task, args.prompts, args.seed)
     params = {"t": args.t, "size": args.size, "seed": args.seed}
-    configs = sample(model, args.algorithm, t=args.t, size=args.size, seed=args.seed)
+    drawn = draw(model, args.algorithm, t=args.t, size=args.size, seed=args.seed)
+    configs = drawn.configs
     if not configs:
         raise PimpError(f"measure: the {args.algorithm} sample is empty")
     db = open_store(args.db)
@@ -105,7 +106,7 @@ def _create(args: argparse.Namespace) -> int:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
         sample_id = samples.save_sample(
             db, model_id, f"measure-{args.algorithm}-{stamp}", args.algorithm, params,
-            configs, None,
+            configs, None, drawn.lower_bound,
         )  # fmt: skip
     finally:
         db.conn.close()

@@ -91,7 +91,7 @@ def _progress(args: argparse.Namespace):
 
 
 def _sample(path: str, args: argparse.Namespace) -> int:
-    from pimp_tui.sampling import sample
+    from pimp_tui.sampling import draw
     from pimp_tui.sampling.csvio import read_configs, write_configs
     from pimp_tui.variability.io import load_model
     from pimp_tui.variability.reasoning import Reasoner
@@ -103,7 +103,7 @@ def _sample(path: str, args: argparse.Namespace) -> int:
             raise PimpError("--algorithm csv needs --csv IN.csv")
         given = read_configs(model, args.csv_in)
     started = time.monotonic()
-    configs = sample(
+    drawn = draw(
         model,
         args.algorithm,
         t=args.t,
@@ -116,6 +116,7 @@ def _sample(path: str, args: argparse.Namespace) -> int:
         configs=given,
         iterations=args.iterations,
     )
+    configs = drawn.configs
     seconds = time.monotonic() - started
     if args.out:
         with open(args.out, "w", newline="", encoding="utf-8") as out:
@@ -123,10 +124,11 @@ def _sample(path: str, args: argparse.Namespace) -> int:
     else:
         write_configs(model, configs, sys.stdout)
     cover = _check(model, configs, args.t, Reasoner(model))
-    line = f"pimp: {len(configs)} configurations ({args.algorithm}, {seconds:.1f} s)"
+    bound = "" if drawn.lower_bound is None else f", lower bound {drawn.lower_bound}"
+    line = f"pimp: {len(configs)} configurations{bound} ({args.algorithm}, {seconds:.1f} s)"
     print(line + (f"; {cover.summary()}" if cover else ""), file=sys.stderr)
     if args.name:
-        _store(args, model, configs, cover)
+        _store(args, model, configs, cover, drawn.lower_bound)
     return 0
 
 
@@ -140,7 +142,7 @@ def _check(model, configs, t, reasoner):
         return None
 
 
-def _store(args: argparse.Namespace, model, configs, cover) -> None:
+def _store(args: argparse.Namespace, model, configs, cover, lower_bound: int | None) -> None:
     from pimp_tui.store.db import open_store
     from pimp_tui.store.samples import save_model, save_sample
 
@@ -155,8 +157,9 @@ def _store(args: argparse.Namespace, model, configs, cover) -> None:
         params["limit"] = args.limit
     if args.algorithm == "uniform":
         params["replacement"] = args.with_replacement
+    coverage = cover.as_dict() if cover else None
     sample_id = save_sample(
-        db, model_id, args.name, args.algorithm, params, configs, cover.as_dict() if cover else None
+        db, model_id, args.name, args.algorithm, params, configs, coverage, lower_bound
     )
     print(f"pimp: stored sample {args.name!r} (id {sample_id}) in {args.db}", file=sys.stderr)
 

@@ -1,5 +1,5 @@
 """Samplers: (model, parameters, seed) -> valid configurations; an independent coverage check."""
 
-from pimp_tui.sampling.registry import ALGORITHMS, sample
+from pimp_tui.sampling.registry import ALGORITHMS, Drawn, draw, sample
 
-__all__ = ["ALGORITHMS", "sample"]
+__all__ = ["ALGORITHMS", "Drawn", "draw", "sample"]

@@ -1,8 +1,11 @@
-"""One entry point for every sampler: `sample(model, algorithm, ...)` -> valid configurations."""
+"""One entry point for every sampler: `draw(model, algorithm, ...)` -> valid configurations and,
+for t-wise, a lower bound on any full-coverage sample's size; `sample` -> the configurations."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pimp_tui.errors import PimpError
 from pimp_tui.sampling.distance import distance_sample
@@ -20,7 +23,20 @@ DEFAULT_SIZE = 50
 Progress = Callable[[str], None]
 
 
-def sample(
+@dataclass
+class Drawn:
+    configs: list[Configuration]
+    lower_bound: int | None = None
+    """t-wise: no sample covering every valid interaction has fewer configurations (None for
+    the other algorithms)."""
+
+
+def sample(model: FeatureModel, algorithm: str, **params: Any) -> list[Configuration]:
+    """The configurations `draw` returns (same parameters)."""
+    return draw(model, algorithm, **params).configs
+
+
+def draw(
     model: FeatureModel,
     algorithm: str,
     *,
@@ -33,7 +49,7 @@ def sample(
     replacement: bool = False,
     configs: Sequence[Configuration] | None = None,
     iterations: int | None = None,
-) -> list[Configuration]:
+) -> Drawn:
     """Valid configurations of `model` drawn by `algorithm`, deterministic for `seed`.
 
     twise: covers every valid t-wise interaction (t = 1, 2 or 3); its local search is bounded by
@@ -62,8 +78,8 @@ def sample(
             progress=progress,
             size=None if size is None else _size(size),
         )
-        out = [encoding.decode(m) for m in result.models]
-    elif algorithm == "uniform":
+        return Drawn([encoding.decode(m) for m in result.models], result.lower_bound)
+    if algorithm == "uniform":
         out = uniform_sample(encoding, _size(size), seed, replacement, progress)
     elif algorithm in ("distance", "diversified-distance"):
         diversified = algorithm == "diversified-distance"
@@ -74,7 +90,7 @@ def sample(
         out = validated(reasoner, configs or [])
     if size is not None and algorithm in ("all", "csv"):
         out = out[:size]
-    return out
+    return Drawn(out)
 
 
 def _iterations(t: int, given: int | None, time_budget: float | None) -> int:

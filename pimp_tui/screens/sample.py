@@ -133,7 +133,10 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             return
         text = Text()
         text.append(f"{len(view.configs):,}", style="bold")
-        text.append(f" configurations · {view.algorithm} {_params(view.params)}")
+        text.append(" configurations")
+        if view.lower_bound is not None:
+            text.append(f", lower bound {view.lower_bound}")
+        text.append(f" · {view.algorithm} {_params(view.params)}")
         if view.sample_id is not None:
             text.append(f" · stored #{view.sample_id} {view.name}", style="green")
         else:
@@ -212,14 +215,21 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             self.post_message(self.Progress(f"generating… {shown} (esc cancels)"))
 
         try:
-            configs = run_sampler(model, form["algorithm"], form["params"], progress)
+            drawn = run_sampler(model, form["algorithm"], form["params"], progress)
         except Cancelled:
             return
         if worker.is_cancelled:
             return
+        configs = drawn.configs
         self.post_message(self.Progress(f"{len(configs)} configurations; checking coverage…"))
         t = form["params"].get("t", form["t"])
-        view = SampleView(form["algorithm"], form["params"], configs, revision=revision)
+        view = SampleView(
+            form["algorithm"],
+            form["params"],
+            configs,
+            lower_bound=drawn.lower_bound,
+            revision=revision,
+        )
         view.columns = order_columns(model, configs)
         self.post_message(self.Generated(view))
         view.coverage = coverage_of(model, configs, t)

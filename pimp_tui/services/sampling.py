@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pimp_tui.sampling.registry import Drawn
 from pimp_tui.services import open_db
 from pimp_tui.variability.model import Configuration, FeatureModel
 
@@ -21,6 +22,8 @@ class SampleView:
     params: dict[str, Any]
     configs: list[Configuration]
     coverage: dict[str, Any] | None = None
+    lower_bound: int | None = None
+    """t-wise: no full-coverage sample is smaller."""
     sample_id: int | None = None
     name: str = ""
     revision: int = -1
@@ -33,10 +36,10 @@ def run_sampler(
     algorithm: str,
     params: dict[str, Any],
     progress: Callable[..., None] | None = None,
-) -> list[Configuration]:
-    from pimp_tui.sampling import sample
+) -> Drawn:
+    from pimp_tui.sampling import draw
 
-    return sample(model, algorithm, progress=progress, **params)
+    return draw(model, algorithm, progress=progress, **params)
 
 
 def coverage_of(model: FeatureModel, configs: list[Configuration], t: int) -> dict:
@@ -88,7 +91,14 @@ def store_sample(
     try:
         model_id = store_model(db, model, model_id, model_name)
         sample_id = save_sample(
-            db, model_id, name, view.algorithm, view.params, view.configs, view.coverage
+            db,
+            model_id,
+            name,
+            view.algorithm,
+            view.params,
+            view.configs,
+            view.coverage,
+            view.lower_bound,
         )
         return sample_id, model_id
     finally:
@@ -126,6 +136,7 @@ def load_view(db_path: str | Path, sample_id: int) -> SampleView:
         params=params,
         configs=configs,
         coverage=cov,
+        lower_bound=meta.get("lower_bound"),
         sample_id=sample_id,
         name=meta.get("name", ""),
         columns=order_columns(model, configs),

@@ -1,5 +1,6 @@
 """Feature models and samples in the store: models kept as UVL text, samples as named, ordered
-lists of configurations with the parameters and coverage that produced them."""
+lists of configurations with the parameters that produced them, their coverage and, for t-wise
+samples, the lower bound on any full-coverage sample's size."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def save_sample(
     params: dict[str, Any],
     configs: list[Configuration],
     coverage: dict | None,
+    lower_bound: int | None = None,
 ) -> int:
     """Store a sample and its configurations (in order) in one transaction; return its id."""
     taken = db.execute(
@@ -58,14 +60,15 @@ def save_sample(
         raise PimpError(f"a sample named {name!r} already exists for this feature model")
     with db.conn:
         cursor = db.conn.execute(
-            "INSERT INTO samples (model_id, name, algorithm, params, coverage) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO samples (model_id, name, algorithm, params, coverage, lower_bound) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 model_id,
                 name,
                 algorithm,
                 json.dumps(params, sort_keys=True),
                 None if coverage is None else json.dumps(coverage, sort_keys=True),
+                lower_bound,
             ],
         )
         sample_id = int(cursor.lastrowid)
@@ -77,7 +80,8 @@ def save_sample(
 
 
 def load_sample(db: sqlite_utils.Database, sample_id: int) -> tuple[dict, list[Configuration]]:
-    """(meta, configurations): meta holds id, model_id, name, algorithm, params, coverage, size."""
+    """(meta, configurations): meta holds id, model_id, name, algorithm, params, coverage,
+    lower_bound, size."""
     meta = _meta(db, "WHERE s.id = ?", [sample_id])
     if not meta:
         raise PimpError(f"no sample with id {sample_id} in the store")
@@ -95,7 +99,8 @@ def list_samples(db: sqlite_utils.Database) -> list[dict]:
 def _meta(db: sqlite_utils.Database, where: str, args: list) -> list[dict]:
     rows = db.execute(
         "SELECT s.id, s.model_id, m.name, s.name, s.algorithm, s.params, s.coverage, "
-        "s.created_at, (SELECT COUNT(*) FROM configurations c WHERE c.sample_id = s.id) "
+        "s.created_at, (SELECT COUNT(*) FROM configurations c WHERE c.sample_id = s.id), "
+        "s.lower_bound "
         f"FROM samples s JOIN feature_models m ON m.id = s.model_id {where} ORDER BY s.id",
         args,
     ).fetchall()
@@ -110,6 +115,7 @@ def _meta(db: sqlite_utils.Database, where: str, args: list) -> list[dict]:
             "coverage": None if r[6] is None else json.loads(r[6]),
             "created_at": r[7],
             "size": r[8],
+            "lower_bound": r[9],
         }
         for r in rows
     ]

@@ -170,4 +170,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE campaigns ADD COLUMN claimed_at TEXT;
         """,
     ),
+    (
+        6,
+        """
+        -- t-wise samples: no sample covering every valid interaction is smaller (NULL: none
+        -- computed, e.g. random samples)
+        ALTER TABLE samples ADD COLUMN lower_bound INTEGER;
+        """,
+    ),
 ]

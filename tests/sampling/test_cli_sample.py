@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 from pimp_tui.cli import main
 from pimp_tui.store.db import open_store
@@ -42,8 +43,13 @@ def test_sample_writes_csv_and_stores_it(shop_path, tmp_path, capsys):
     assert {row[6] for row in rows[1:]} <= {"", "1", "2", "4"}
     err = capsys.readouterr().err
     assert "2-wise coverage" in err and "100.00%" in err
+    result = re.search(r"pimp: (\d+) configurations, lower bound (\d+) \(twise", err)
+    assert result is not None
+    size, bound = int(result[1]), int(result[2])
+    assert size == len(rows) - 1 and 2 <= bound <= size
     stored = list_samples(open_store(db))
-    assert stored[0]["name"] == "pairs" and stored[0]["size"] == len(rows) - 1
+    assert stored[0]["name"] == "pairs" and stored[0]["size"] == size
+    assert stored[0]["lower_bound"] == bound
 
     assert main(["sample", "coverage", str(shop_path), str(out), "--t", "2"]) == 0
     assert "100.00%" in capsys.readouterr().out

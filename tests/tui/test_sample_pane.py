@@ -31,6 +31,8 @@ async def test_two_wise_sample_with_full_coverage_saved_and_exported(tmp_path: P
         rows = screen.query_one(RowsTable).row_count
         assert rows == len(screen.view.configs) > 0
         assert "2-wise coverage 100.0%" in status(app)
+        bound = screen.view.lower_bound
+        assert 1 <= bound <= rows and f"configurations, lower bound {bound} ·" in status(app)
         # save it to the store
         await pilot.press("s", "ctrl+u")
         await type_text(pilot, "pairs")
@@ -83,3 +85,4 @@ async def test_stored_sample_reopens(tmp_path: Path) -> None:
         reopened = app.screen.view
         assert reopened is not None and reopened.sample_id == stored.sample_id
         assert reopened.configs == stored.configs
+        assert reopened.lower_bound == stored.lower_bound is not None
