@@ -104,10 +104,18 @@ def backbone(oracle: Oracle, literals: Sequence[int]) -> tuple[list[int], list[i
 
 
 def analyse(
-    problem: CoverProblem, t: int, oracle: Oracle, rng: random.Random, max_tensor: int = 10**8
+    problem: CoverProblem,
+    t: int,
+    oracle: Oracle,
+    rng: random.Random,
+    max_tensor: int = 10**8,
+    anchors: Sequence[int] = (),
 ) -> Analysis:
-    """Compute the valid t-wise interactions among the problem's free literals."""
+    """Compute the valid t-wise interactions among the problem's free literals (`anchors`, core
+    literals, count as free ones)."""
     core, dead, free = backbone(oracle, problem.literals)
+    core = [lit for lit in core if lit not in anchors]
+    free += [lit for lit in anchors if lit not in free]
     n = len(free)
     if n**t > max_tensor:
         most = int(round(max_tensor ** (1 / t)))

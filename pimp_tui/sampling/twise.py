@@ -46,6 +46,17 @@ def _relabel(analysis: Analysis, order: list[int]) -> Analysis:
     )
 
 
+def _extends(analysis: Analysis) -> bool:
+    """Whether every free literal, and for t = 3 every valid pair of them, is part of a valid
+    t-wise interaction among the free literals (so that covering those covers it)."""
+    if analysis.t == 1:
+        return True
+    pairs = analysis.pair_valid
+    if not pairs.any(axis=1).all():
+        return False
+    return analysis.t == 2 or bool(analysis.valid.any(axis=2)[pairs].all())
+
+
 def default_restarts(n_free: int, t: int = 2) -> int:
     """Greedy orders to try: many on small models, where each costs milliseconds; few for
     3-wise, where an order costs seconds and the local search gains more."""
@@ -99,6 +110,12 @@ def twise_sample(
     limits = threadpool_limits(limits=1, user_api="blas")
     try:
         analysis = analyse(problem, t, oracle, rng)
+        if analysis.core and not _extends(analysis):
+            # Some combination of fewer than t free literals is part of no valid t-wise one
+            # among the free literals, only of one with core literals: a few core literals
+            # then join the free ones, so that such combinations are covered too.
+            anchors = analysis.core[: t - 1]
+            analysis = analyse(problem, t, oracle, rng, anchors=anchors)
         if progress is not None:
             progress(f"{analysis.count()} valid {t}-wise interactions among free literals")
         if not analysis.free or not analysis.valid.any():

@@ -26,8 +26,8 @@ def interactions(model: FeatureModel, configs: list[Configuration], t: int) -> s
         held = [
             lit.name
             for lit in lits
-            if (lit.value is True and config[lit.feature] not in (None, False))
-            or (lit.value is False and config[lit.feature] in (None, False))
+            if (lit.value is True and _selected(config[lit.feature]))
+            or (lit.value is False and not _selected(config[lit.feature]))
             or (
                 not isinstance(lit.value, bool)
                 and not isinstance(config[lit.feature], bool)
@@ -36,3 +36,8 @@ def interactions(model: FeatureModel, configs: list[Configuration], t: int) -> s
         ]
         out.update(itertools.combinations(held, t))
     return out
+
+
+def _selected(value: object) -> bool:
+    """Selected: any value but None and False (an integer feature set to 0 is selected)."""
+    return value is not None and value is not False
