@@ -1,12 +1,13 @@
-"""Do the valid configurations of hf_generation.uvl really run?
+"""Do the valid configurations of hf_generation.uvl really run on this CPU?
 
-Draws N valid configurations (seeded random completions of random partial configurations),
+The model is fixed to a CPU host (no CUDA-only setting), then N valid configurations are drawn
+(seeded random completions of random partial configurations, quantized ones included),
 maps each with generation_settings(), and checks it: transformers picks the generation mode the
 decoding-strategy feature names, `GenerationConfig(**generate_kwargs).validate(strict=True)`
 passes, and `generate()` runs batched (the configuration's batch size, left padding) on a model
 without error or warning. Prints each failure, then "F of N failed".
 
-    python benchmarks/hf_validity.py [--n 500] [--seed 0] [--model DIR] [--max-new-tokens K]
+    python benchmarks/hf_validity.py [--n 300] [--seed 0] [--model DIR] [--max-new-tokens K]
                                      [--uvl FILE] [--threads 1]
 
 By default the configuration's own max_new_tokens is used (--max-new-tokens caps it for a
@@ -20,7 +21,8 @@ import collections
 import sys
 import time
 
-from pimp_tui.measure.settings import STRATEGIES, generation_settings
+from pimp_tui.measure.host import Host, fix_to_host
+from pimp_tui.measure.settings import QUANTIZATION, STRATEGIES, generation_settings
 from pimp_tui.measure.settings_check import (
     EXPECTED_MODES,
     SettingsCheck,
@@ -34,7 +36,7 @@ from pimp_tui.variability.reasoning import Reasoner
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=str(TINY_LLM))
     parser.add_argument("--uvl", default=str(HF_GENERATION_MODEL))
@@ -45,17 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    reasoner = Reasoner(load_model(args.uvl))
+    model, fixes = fix_to_host(load_model(args.uvl), Host(0))
+    reasoner = Reasoner(model)
     started = time.perf_counter()
     configs = random_completions(reasoner, args.n, seed=args.seed)
     drawn_s = time.perf_counter() - started
     check = SettingsCheck(args.model)
     failures: list[tuple[int, dict, str]] = []
     strategies: collections.Counter[str] = collections.Counter()
+    quantizations: collections.Counter[str] = collections.Counter()
     started = time.perf_counter()
     for index, config in enumerate(configs):
         strategy = next(name for name in STRATEGIES if config.get(name) is True)
         strategies[strategy] += 1
+        quantizations[next((q for q in QUANTIZATION if config.get(q) is True), "-")] += 1
         settings = generation_settings(config)
         mode = generation_mode(settings)
         problem = None
@@ -78,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     each = run_s / max(len(configs), 1) * 1000
     print(f"drew {len(configs)} configurations in {drawn_s:.1f} s, checked them in {run_s:.1f} s")
     print(f"({each:.0f} ms each, {length}, {args.threads} torch thread(s))")
+    print("host fixes: " + ", ".join(fix.constraint for fix in fixes))
     print("strategies: " + ", ".join(f"{k} {v}" for k, v in strategies.most_common()))
+    print("quantization: " + ", ".join(f"{k} {v}" for k, v in quantizations.most_common()))
     print(f"distinct settings: {len({repr(generation_settings(c)) for c in configs})}")
     print(f"{len(failures)} of {len(configs)} failed")
     return 1 if failures else 0

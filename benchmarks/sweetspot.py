@@ -1,10 +1,11 @@
 """A lengths campaign on a real model, then its sweet spots: the analytical fit and a learned
 predictor side by side, with their MAPE on held-out grid points.
 
-One configuration of sample_models/hf_generation.uvl (greedy search, dynamic cache, SDPA
-attention, batch size 1, in the given precision), completed to a valid configuration by the
-reasoner, is measured over the grid with the `lengths` task (prefill and decode split), like
-any campaign; `pimp sweetspot ID` then shows the same figures this script prints.
+One configuration of sample_models/hf_generation.uvl on this host's device (greedy search,
+dynamic cache, SDPA attention, batch size 1, unquantized, in the given precision), completed to
+a valid configuration by the reasoner, is measured over the grid with the `lengths` task
+(prefill and decode split), like any campaign; `pimp sweetspot ID` then shows the same figures
+this script prints.
 
     python3 benchmarks/sweetspot.py --db lengths.db [--grid lengths:in=32..256:out=8..64]
         [--llm smollm2] [--repetitions 2] [--sensor estimate] [--learner auto]
@@ -18,6 +19,7 @@ import time
 
 from pimp_tui import paths
 from pimp_tui.measure.campaign import CampaignProgress, create_campaign, run_campaign
+from pimp_tui.measure.host import detect_host, fix_to_host
 from pimp_tui.predict.sweetspot import sweetspots
 from pimp_tui.predict.workload import campaign_runs
 from pimp_tui.store import samples
@@ -37,9 +39,9 @@ def main() -> None:
     parser.add_argument("--learner", default="auto")
     args = parser.parse_args()
 
-    model = load_model(paths.HF_GENERATION_MODEL)
+    model, _ = fix_to_host(load_model(paths.HF_GENERATION_MODEL), detect_host())
     chosen = {"GreedySearch": True, "DynamicCache": True, "SdpaAttention": True,
-              args.precision: True, "batch_size": 1}  # fmt: skip
+              "NoQuantization": True, args.precision: True, "batch_size": 1}  # fmt: skip
     config = Reasoner(model).complete(chosen)
     if config is None:
         sys.exit(f"no valid configuration with {chosen}")

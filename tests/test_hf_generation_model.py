@@ -1,12 +1,14 @@
-"""sample_models/hf_generation.uvl keeps its promise: every configuration it calls valid runs in
-transformers (validate(strict=True), then a batched, left-padded generate() on the tiny model),
-and each of its constraints excludes only configurations that fail or mean nothing new."""
+"""sample_models/hf_generation.uvl keeps its promise: every configuration it calls valid on this
+CPU host runs in transformers (validate(strict=True), then a batched, left-padded generate() on
+the tiny model, quantized ones included), and each of its constraints excludes only
+configurations that fail or mean nothing new."""
 
 from __future__ import annotations
 
 import pytest
 
 from pimp_tui.measure import settings as mapping
+from pimp_tui.measure.host import Host, fix_to_host
 from pimp_tui.measure.settings import generation_settings
 from pimp_tui.measure.settings_check import (
     EXPECTED_MODES,
@@ -33,11 +35,22 @@ BEAM_RULE = "BeamParameters <=> (BeamSearch | BeamSearchMultinomialSampling)"
 LOOKUP_RULE = "PromptLookupParameters <=> (PromptLookupGreedy | PromptLookupSampling)"
 BATCH_RULE = "(PromptLookupGreedy | PromptLookupSampling) => batch_size == 1"
 CACHE_RULE = "(PromptLookupGreedy | PromptLookupSampling) => DynamicCache"
+OFFLOAD_RULE = "(OffloadedCache | OffloadedStaticCache) => CUDA"
+BNB_RULE = "(BnbInt8 | Bnb4Bit) => CUDA"
+PLACEMENT_RULE = "device_map <=> gpus > 1"
+CUDA_ONLY = ("CUDA", "OffloadedCache", "OffloadedStaticCache", "BnbInt8", "Bnb4Bit")
+
+
+@pytest.fixture(scope="module")
+def full() -> Reasoner:
+    """The whole model, every device."""
+    return Reasoner(load_model(HF_GENERATION_MODEL))
 
 
 @pytest.fixture(scope="module")
 def reasoner() -> Reasoner:
-    return Reasoner(load_model(HF_GENERATION_MODEL))
+    """The model fixed to a CPU-only host: what runs here."""
+    return Reasoner(fix_to_host(load_model(HF_GENERATION_MODEL), Host(0))[0])
 
 
 @pytest.fixture(scope="module")
@@ -71,43 +84,78 @@ def without_sampling_parameters() -> dict:
 # --- the model itself ---------------------------------------------------------------------------
 
 
-def test_the_model_is_consistent_and_counted_exactly(reasoner: Reasoner):
-    assert [c.text for c in reasoner.model.constraints] == [
+def test_the_model_is_consistent_and_counted_exactly(full: Reasoner, reasoner: Reasoner):
+    assert [c.text for c in full.model.constraints] == [
         SAMPLING_RULE,
         BEAM_RULE,
         LOOKUP_RULE,
         BATCH_RULE,
         CACHE_RULE,
+        OFFLOAD_RULE,
+        BNB_RULE,
+        PLACEMENT_RULE,
     ]
-    assert reasoner.dead_features() == []
-    # Per strategy, with 4 batch sizes and 3 caches outside prompt lookup (1 and 1 inside):
+    assert full.dead_features() == []
+
+    # Per strategy, with 4 batch sizes and `caches` outside prompt lookup (1 and 1 inside):
     # greedy 1, sampling 4**5 = 1024 (each parameter unset or one of 3 values), beam search
     # 2 * 3 * 3 = 18, beam sampling 1024 * 18; prompt lookup 3 * 3, with sampling 9 * 1024.
-    # Times repetition control 4 * 4, precision 3, attention 2, max_new_tokens 3.
-    per_strategy = (1 + 1024 + 18 + 1024 * 18) * 4 * 3 + (9 + 9 * 1024)
-    assert reasoner.count() == per_strategy * 16 * 3 * 2 * 3 == 69_962_400
+    def per_strategy(caches: int) -> int:
+        return (1 + 1024 + 18 + 1024 * 18) * 4 * caches + (9 + 9 * 1024)
+
+    # Repetition control 4 * 4, precision 3, attention 2, max_new_tokens 3 everywhere.
+    rest = 16 * 3 * 2 * 3
+    # CPU: 3 caches, 3 quantizations (none, torchao int8 weight-only and dynamic).
+    cpu = per_strategy(3) * 3 * rest
+    # CUDA: 5 caches (offloaded ones too), 8 quantizations (bitsandbytes int8, and 4-bit with 2
+    # types x double quantization or not), 7 placements (1 GPU; 2 or 4 with 3 device maps).
+    cuda = per_strategy(5) * 8 * 7 * rest
+    assert reasoner.count() == cpu == 69_962_400 * 3
+    assert full.count() == cpu + cuda == 6_640_524_000
 
 
-def test_the_mapping_reads_exactly_the_features_of_the_model(reasoner: Reasoner):
+def test_the_cli_counts_the_model_and_shows_its_device_and_quantization_parts(capsys):
+    from pimp_tui.cli import main
+
+    assert main(["model", "count", str(HF_GENERATION_MODEL)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "6640524000"
+    assert main(["model", "show", str(HF_GENERATION_MODEL)]) == 0
+    shown = capsys.readouterr().out
+    for line in ("Device abstract", "CUDA", "gpus Integer {1, 2, 4}", "Quantization abstract",
+                 "Int8WeightOnly", "BnbInt8", "bnb_4bit_quant_type String {'nf4', 'fp4'}",
+                 "OffloadedCache", "valid configurations: 6,640,524,000"):  # fmt: skip
+        assert line in shown, line
+
+
+def test_the_mapping_reads_exactly_the_features_of_the_model(full: Reasoner):
     """A feature renamed in the model (or in the mapping) would otherwise be silently ignored."""
-    concrete = {f.name for f in reasoner.model.features() if not f.abstract}
+    concrete = {f.name for f in full.model.features() if not f.abstract}
     read = (
         set(mapping.STRATEGIES)
         | set(mapping.CACHES)
         | set(mapping.DTYPES)
         | set(mapping.ATTENTION)
+        | set(mapping.QUANTIZATION)
+        | set(mapping.BNB_4BIT_OPTIONS)
+        | set(mapping.DEVICES)
         | set(mapping.INT_ARGUMENTS)
         | set(mapping.FLOAT_ARGUMENTS)
-        | {"early_stopping", "batch_size"}
+        | {"early_stopping", "batch_size", "gpus", "device_map"}
     )
     assert concrete == read
+
+
+def test_on_a_cpu_host_exactly_the_cuda_only_features_are_dead(reasoner: Reasoner):
+    below = {"gpus", "device_map", "bnb_4bit_quant_type", "DoubleQuantization"}
+    assert set(reasoner.dead_features()) == set(CUDA_ONLY) | below
 
 
 def test_every_value_of_every_feature_runs(reasoner: Reasoner, check: SettingsCheck):
     failures = []
     seed = 0
+    dead = set(reasoner.dead_features())
     for feature in reasoner.model.features():
-        if feature.abstract:
+        if feature.abstract or feature.name in dead:
             continue
         for value in feature.domain() or (True,):
             seed += 1
@@ -158,6 +206,8 @@ def test_500_random_valid_configurations_pass_validate_and_generate(
     distinct = {tuple(sorted(c.items(), key=lambda kv: kv[0])) for c in configs}
     assert len({repr(generation_settings(c)) for c in configs}) == len(distinct)
     assert {strategy_of(c) for c in configs} == set(EXPECTED_MODES)
+    quantized = {name for c in configs for name in mapping.QUANTIZATION if c.get(name) is True}
+    assert quantized == {"NoQuantization", "Int8WeightOnly", "Int8Dynamic"}
 
 
 # --- each constraint excludes only what fails or means nothing new ------------------------------
@@ -294,6 +344,103 @@ def test_prompt_lookup_without_a_dynamic_cache_fails_in_generate(
     assert check.validate(settings) is None
     problem = check.generate(settings, max_new_tokens=CHECK_TOKENS)
     assert problem is not None and message in problem
+
+
+@pytest.mark.parametrize("cache", ["OffloadedCache", "OffloadedStaticCache"])
+def test_offloaded_caches_without_cuda_fail_in_generate(
+    full: Reasoner, check: SettingsCheck, cache: str
+):
+    config = valid(full, GreedySearch=True, CPU=True, DynamicCache=True)
+    excluded = changed(config, DynamicCache=False, **{cache: True})
+    assert full.violations(excluded) == [OFFLOAD_RULE]
+    settings = generation_settings(excluded)
+    assert check.validate(settings) is None
+    problem = check.generate(settings, max_new_tokens=CHECK_TOKENS)
+    assert problem is not None and "CUDA" in problem
+
+
+@pytest.mark.parametrize(
+    "quantization",
+    [{"BnbInt8": True}, {"Bnb4Bit": True, "bnb_4bit_quant_type": "nf4"},
+     {"Bnb4Bit": True, "bnb_4bit_quant_type": "fp4", "DoubleQuantization": True}],
+)  # fmt: skip
+def test_bitsandbytes_without_cuda_fails_to_load(full: Reasoner, quantization: dict):
+    from transformers import AutoModelForCausalLM
+
+    from pimp_tui.paths import TINY_LLM
+
+    config = valid(full, CPU=True, NoQuantization=True)
+    excluded = changed(config, NoQuantization=False, **quantization)
+    assert full.violations(excluded) == [BNB_RULE]
+    quantization_config = generation_settings(excluded).load_kwargs["quantization_config"]
+    with pytest.raises(Exception, match="bitsandbytes"):
+        AutoModelForCausalLM.from_pretrained(
+            TINY_LLM, quantization_config=quantization_config, device_map="cpu"
+        )
+
+
+@pytest.mark.parametrize("placement", ["balanced", "balanced_low_0", "sequential"])
+def test_a_placement_on_one_gpu_puts_everything_on_it(full: Reasoner, placement: str):
+    """device_map with gpus == 1 means nothing: every module lands on GPU 0, as without it."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers.integrations.accelerate import _get_device_map
+
+    from pimp_tui.paths import TINY_LLM
+
+    config = valid(full, CUDA=True, gpus=1)
+    excluded = changed(config, device_map=placement)
+    assert full.violations(excluded) == [PLACEMENT_RULE]
+    import torch
+
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(TINY_LLM))
+    load = generation_settings(excluded).load_kwargs
+    device_map = _get_device_map(model, load["device_map"], {0: 10**12}, None)
+    assert set(device_map.values()) == {0}
+
+
+@pytest.mark.parametrize("gpus", [2, 4])
+def test_several_gpus_without_a_placement_load_as_one(full: Reasoner, gpus: int):
+    """gpus > 1 without device_map means nothing: the load is the one-GPU load."""
+    from pimp_tui.measure.llm import load_arguments
+
+    one = valid(full, CUDA=True, gpus=1)
+    excluded = changed(one, gpus=gpus)
+    assert full.violations(excluded) == [PLACEMENT_RULE]
+    settings, single = generation_settings(excluded), generation_settings(one)
+    assert settings.gpus == gpus
+    assert load_arguments(settings.load_kwargs, "cuda", settings.device, settings.gpus) == (
+        load_arguments(single.load_kwargs, "cuda", single.device, single.gpus)
+    )
+
+
+# --- the host fixes the device before sampling --------------------------------------------------
+
+
+def cuda_only_settings(config: Configuration) -> list[str]:
+    return [name for name in CUDA_ONLY if config.get(name) is True]
+
+
+def test_a_sample_on_a_cpu_host_holds_no_cuda_only_setting(full: Reasoner):
+    from pimp_tui.sampling import sample
+
+    fixed, fixes = fix_to_host(full.model, Host(0))
+    assert [f.constraint for f in fixes] == ["!CUDA"]
+    configs = sample(fixed, "uniform", size=200, seed=1)
+    assert [c for c in configs if cuda_only_settings(c)] == []
+    assert {c.get("CPU") for c in configs} == {True}
+
+
+def test_a_sample_on_a_two_gpu_host_uses_cuda_settings_within_its_gpus(full: Reasoner):
+    from pimp_tui.sampling import sample
+
+    fixed, fixes = fix_to_host(full.model, Host(2, "fake"))
+    assert [f.constraint for f in fixes] == ["!CPU", "gpus <= 2"]
+    configs = sample(fixed, "uniform", size=200, seed=1)
+    assert {c.get("CUDA") for c in configs} == {True}
+    assert {c.get("gpus") for c in configs} == {1, 2}
+    used = {name for c in configs for name in cuda_only_settings(c)}
+    assert used == set(CUDA_ONLY)
 
 
 # --- what the model leaves out ------------------------------------------------------------------

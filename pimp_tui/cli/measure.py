@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--t", type=int, default=2, help="interaction strength for twise")
     measure.add_argument("--size", type=int, help="sample size for size-based samplers")
     measure.add_argument("--task", default="arith",
-                         help="arith, gsm8k, jsonl:PATH or lengths[:in=..:out=..]")  # fmt: skip
+                         help="arith, gsm8k, humaneval[:n=N:k=K], jsonl:PATH or "
+                         "lengths[:in=..:out=..]")  # fmt: skip
     measure.add_argument("--prompts", type=int, default=10, help="prompts per run")
     measure.add_argument("--max-new-tokens", type=int,
                          help="override every configuration's max_new_tokens")  # fmt: skip
@@ -86,23 +87,30 @@ def _create(args: argparse.Namespace) -> int:
     from pimp_tui.measure.llm import resolve
     from pimp_tui.measure.tasks import load_task
     from pimp_tui.sampling import draw
+    from pimp_tui.services.sampling import fix_to_host
     from pimp_tui.store import samples
     from pimp_tui.store.db import open_store
     from pimp_tui.variability.io import load_model
 
     if args.prompts < 1 or args.repetitions < 1:
         raise PimpError("measure: --prompts and --repetitions must be at least 1")
-    model = load_model(args.feature_model)
+    base = load_model(args.feature_model)
     resolve(args.llm)
     load_task(args.task, args.prompts, args.seed)
-    params = {"t": args.t, "size": args.size, "seed": args.seed}
+    params: dict[str, Any] = {"t": args.t, "size": args.size, "seed": args.seed}
+    # The campaign runs here: only configurations this host can run are sampled.
+    model, fixes = fix_to_host(base, "auto")
+    if fixes:
+        params["host"] = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
+        for fix in fixes:
+            print(f"pimp: fixed by the host: {fix.constraint} ({fix.reason})", file=sys.stderr)
     drawn = draw(model, args.algorithm, t=args.t, size=args.size, seed=args.seed)
     configs = drawn.configs
     if not configs:
         raise PimpError(f"measure: the {args.algorithm} sample is empty")
     db = open_store(args.db)
     try:
-        model_id = samples.save_model(db, model)
+        model_id = samples.save_model(db, base)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
         sample_id = samples.save_sample(
             db, model_id, f"measure-{args.algorithm}-{stamp}", args.algorithm, params,

@@ -60,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--with-replacement", action="store_true", help="uniform: allow repeated draws"
     )
+    parser.add_argument(
+        "--host",
+        default="auto",
+        metavar="HOST",
+        help="a model with a Device part (CPU, CUDA) is first fixed to what this host runs: "
+        "auto (detect, the default), cpu, cuda, cuda:N (N GPUs) or any (fix nothing)",
+    )
     parser.add_argument("--name", help="also store the sample under this name (in --db)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     add_db_option(parser)
@@ -93,10 +100,14 @@ def _progress(args: argparse.Namespace):
 def _sample(path: str, args: argparse.Namespace) -> int:
     from pimp_tui.sampling import draw
     from pimp_tui.sampling.csvio import read_configs, write_configs
+    from pimp_tui.services.sampling import fix_to_host
     from pimp_tui.variability.io import load_model
     from pimp_tui.variability.reasoning import Reasoner
 
-    model = load_model(path)
+    base = load_model(path)
+    model, fixes = fix_to_host(base, args.host)
+    for fix in fixes:
+        print(f"pimp: fixed by the host: {fix.constraint} ({fix.reason})", file=sys.stderr)
     given = None
     if args.algorithm == "csv":
         if not args.csv_in:
@@ -128,7 +139,8 @@ def _sample(path: str, args: argparse.Namespace) -> int:
     line = f"pimp: {len(configs)} configurations{bound} ({args.algorithm}, {seconds:.1f} s)"
     print(line + (f"; {cover.summary()}" if cover else ""), file=sys.stderr)
     if args.name:
-        _store(args, model, configs, cover, drawn.lower_bound)
+        host = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
+        _store(args, base, configs, cover, drawn.lower_bound, host)
     return 0
 
 
@@ -142,7 +154,9 @@ def _check(model, configs, t, reasoner):
         return None
 
 
-def _store(args: argparse.Namespace, model, configs, cover, lower_bound: int | None) -> None:
+def _store(
+    args: argparse.Namespace, model, configs, cover, lower_bound: int | None, host: list[str]
+) -> None:
     from pimp_tui.store.db import open_store
     from pimp_tui.store.samples import save_model, save_sample
 
@@ -157,6 +171,8 @@ def _store(args: argparse.Namespace, model, configs, cover, lower_bound: int | N
         params["limit"] = args.limit
     if args.algorithm == "uniform":
         params["replacement"] = args.with_replacement
+    if host:
+        params["host"] = host
     coverage = cover.as_dict() if cover else None
     sample_id = save_sample(
         db, model_id, args.name, args.algorithm, params, configs, coverage, lower_bound

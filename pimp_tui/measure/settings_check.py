@@ -52,7 +52,8 @@ class _Collect(logging.Handler):
 
 
 class SettingsCheck:
-    """Runs settings on one local model; models are cached per load-time key."""
+    """Runs settings on one local model on the CPU; models are cached per load-time key (a
+    quantized model is quantized once)."""
 
     def __init__(self, model_dir: str | Path = TINY_LLM, prompts: Sequence[str] = PROMPTS) -> None:
         from transformers import AutoTokenizer
@@ -67,8 +68,11 @@ class SettingsCheck:
         if key not in self._models:
             from transformers import AutoModelForCausalLM
 
+            from pimp_tui.measure.llm import load_arguments
+
+            kwargs = load_arguments(settings.load_kwargs, "cpu", settings.device, settings.gpus)
             self._models[key] = AutoModelForCausalLM.from_pretrained(
-                self.model_dir, **settings.load_kwargs
+                self.model_dir, **kwargs
             ).eval()
         return self._models[key]
 

@@ -65,7 +65,7 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
                 yield Label("cooldown s")
                 yield Input(str(d.get("cooldown_s", 0.5)), compact=True, id="f-cool", type="number")
             yield Static(
-                "task: arith | gsm8k | jsonl:PATH · model: smollm2, a local directory, "
+                "task: arith | gsm8k | humaneval | jsonl:PATH · model: smollm2, a local directory, "
                 "a cached HF id or config:PATH",
                 classes="hint",
             )

@@ -151,6 +151,9 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             text.append(f"{cov.get('t', '?')}-wise coverage ", style="dim")
             text.append(f"{pct:.1f}%", style="bold green" if pct >= 99.999 else "bold yellow")
             text.append(f" ({covered:,}/{valid:,} valid interactions)", style="dim")
+        if view.host_fixes:
+            text.append("\nfixed by the host: ", style="dim")
+            text.append("; ".join(view.host_fixes))
         if extra:
             text.append("  " + extra, style="dim")
         status.update(text)
@@ -197,7 +200,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
 
     @background("sampling")
     def generate(self, model: FeatureModel, form: dict[str, Any], revision: int) -> None:
-        from pimp_tui.services.sampling import coverage_of, run_sampler
+        from pimp_tui.services.sampling import coverage_of, fix_to_host, run_sampler
 
         worker = get_current_worker()
         last = [0.0]
@@ -215,6 +218,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             self.post_message(self.Progress(f"generating… {shown} (esc cancels)"))
 
         try:
+            model, fixes = fix_to_host(model)
             drawn = run_sampler(model, form["algorithm"], form["params"], progress)
         except Cancelled:
             return
@@ -230,6 +234,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             lower_bound=drawn.lower_bound,
             revision=revision,
         )
+        view.host_fixes = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
         view.columns = order_columns(model, configs)
         self.post_message(self.Generated(view))
         view.coverage = coverage_of(model, configs, t)

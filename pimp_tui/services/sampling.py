@@ -29,6 +29,19 @@ class SampleView:
     revision: int = -1
     """Workspace model revision it was made from (-1: loaded from the store)."""
     columns: list[str] = field(default_factory=list)
+    host_fixes: list[str] = field(default_factory=list)
+    """Constraints the host added before sampling, each with its reason."""
+
+
+def fix_to_host(model: FeatureModel, host: str | None = "auto") -> tuple[FeatureModel, list]:
+    """`model` restricted to what the host can run (`host`: auto, cpu, cuda, cuda:N or any),
+    with the fixes and their reasons; a model without a Device part is returned as it is
+    (and torch is not imported)."""
+    from pimp_tui.measure import host as hosts
+
+    if not hosts.has_device_part(model):
+        return model, []
+    return hosts.fix_to_host(model, hosts.host_from_spec(host))
 
 
 def run_sampler(
@@ -90,12 +103,13 @@ def store_sample(
     db = open_db(db_path)
     try:
         model_id = store_model(db, model, model_id, model_name)
+        params = {**view.params, "host": view.host_fixes} if view.host_fixes else view.params
         sample_id = save_sample(
             db,
             model_id,
             name,
             view.algorithm,
-            view.params,
+            params,
             view.configs,
             view.coverage,
             view.lower_bound,

@@ -21,6 +21,7 @@ from pimp_tui.measure.campaign import (
     RunFinished,
     RunStarted,
 )
+from pimp_tui.measure.host import Host, fix_to_host
 from pimp_tui.store import campaigns as store
 from pimp_tui.store.db import open_store
 from pimp_tui.variability.io import load_model
@@ -30,8 +31,9 @@ TINY = str(paths.TINY_LLM)
 
 
 def valid_configs(count: int) -> list[dict]:
-    """Distinct valid configurations of hf_generation.uvl (seeded random completions)."""
-    reasoner = Reasoner(load_model(paths.HF_GENERATION_MODEL))
+    """Distinct valid configurations of hf_generation.uvl on a CPU host (seeded random
+    completions)."""
+    reasoner = Reasoner(fix_to_host(load_model(paths.HF_GENERATION_MODEL), Host(0))[0])
     found: list[dict] = []
     seed = 0
     while len(found) < count:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from types import SimpleNamespace
 
 import pytest
 
@@ -13,12 +12,13 @@ from pimp_tui import paths
 from pimp_tui.measure.llm import open_llm
 from pimp_tui.measure.runner import run_configuration
 from pimp_tui.measure.sensors import EnergyReading, EstimateSensor, NvmlSensor
+from pimp_tui.measure.settings import GenerationSettings
 from pimp_tui.measure.tasks import load_task
 
 
-def settings(batch_size: int = 2, **generate) -> SimpleNamespace:
+def settings(batch_size: int = 2, **generate) -> GenerationSettings:
     generate = {"do_sample": False, "max_new_tokens": 6, **generate}
-    return SimpleNamespace(
+    return GenerationSettings(
         load_kwargs={"dtype": "float32"}, generate_kwargs=generate, batch_size=batch_size
     )
 
@@ -86,7 +86,7 @@ def test_invalid_settings_make_a_failed_run_not_an_exception(tiny, task):
 
 
 def test_failed_load_is_a_failed_run(tiny, task):
-    bad = SimpleNamespace(
+    bad = GenerationSettings(
         load_kwargs={"attn_implementation": "no_such_attention"},
         generate_kwargs={"max_new_tokens": 2},
         batch_size=1,

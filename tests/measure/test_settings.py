@@ -182,3 +182,45 @@ def test_importing_the_mapping_does_not_import_torch():
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_quantization_is_a_quantization_config_in_transformers_dict_form():
+    torchao = generation_settings(config(Int8WeightOnly=True, BFloat16=True, Float32=False))
+    assert torchao.load_kwargs["quantization_config"] == {
+        "quant_method": "torchao",
+        "quant_type": {"default": {"_type": "Int8WeightOnlyConfig", "_version": 2, "_data": {}}},
+    }
+    four = generation_settings(
+        config(Bnb4Bit=True, bnb_4bit_quant_type="fp4", DoubleQuantization=True, CUDA=True)
+    )
+    assert four.load_kwargs["quantization_config"] == {
+        "quant_method": "bitsandbytes",
+        "load_in_4bit": True,
+        "bnb_4bit_quant_type": "fp4",
+        "bnb_4bit_use_double_quant": True,
+        "bnb_4bit_compute_dtype": "float32",
+    }
+    assert "quantization_config" not in generation_settings(config(NoQuantization=True)).load_kwargs
+
+
+def test_the_device_and_placement_say_where_the_run_happens():
+    cpu = generation_settings(config(CPU=True))
+    assert (cpu.device, cpu.gpus) == ("cpu", 1) and "device_map" not in cpu.load_kwargs
+    spread = generation_settings(config(CUDA=True, gpus=4, device_map="sequential"))
+    assert (spread.device, spread.gpus) == ("cuda", 4)
+    assert spread.load_kwargs["device_map"] == "sequential"
+    assert load_key(spread) != load_key(
+        generation_settings(config(CUDA=True, gpus=2, device_map="sequential"))
+    )
+
+
+def test_two_quantizations_or_devices_are_refused():
+    with pytest.raises(PimpError, match="more than one quantization"):
+        generation_settings(config(Int8WeightOnly=True, BnbInt8=True))
+    with pytest.raises(PimpError, match="more than one device"):
+        generation_settings(config(CPU=True, CUDA=True))
+
+
+def test_offloaded_caches():
+    settings = generation_settings(config(DynamicCache=False, OffloadedStaticCache=True))
+    assert settings.generate_kwargs["cache_implementation"] == "offloaded_static"

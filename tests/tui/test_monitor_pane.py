@@ -165,6 +165,7 @@ async def test_closing_the_app_pauses_its_campaign(tmp_path: Path) -> None:
     import time
 
     from pimp_tui.measure.campaign import create_campaign
+    from pimp_tui.measure.host import Host, fix_to_host
     from pimp_tui.paths import HF_GENERATION_MODEL, TINY_LLM
     from pimp_tui.sampling import sample
     from pimp_tui.store.samples import save_model, save_sample
@@ -174,7 +175,7 @@ async def test_closing_the_app_pauses_its_campaign(tmp_path: Path) -> None:
     model = load_model(HF_GENERATION_MODEL)
     db = open_store(db_path)
     model_id = save_model(db, model, "hf_generation")
-    configs = sample(model, "uniform", size=3, seed=1)
+    configs = sample(fix_to_host(model, Host(0))[0], "uniform", size=3, seed=1)
     sample_id = save_sample(db, model_id, "three", "uniform", {"size": 3}, configs, None)
     campaign_id = create_campaign(
         db_path, sample_id=sample_id, task="arith", prompts=1, repetitions=1,

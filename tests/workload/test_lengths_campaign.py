@@ -20,7 +20,14 @@ from pimp_tui.variability.reasoning import Reasoner
 def sample_id(tmp_path):
     model = load_model(paths.HF_GENERATION_MODEL)
     config = Reasoner(model).complete(
-        {"GreedySearch": True, "DynamicCache": True, "Float32": True, "EagerAttention": True}
+        {
+            "GreedySearch": True,
+            "DynamicCache": True,
+            "Float32": True,
+            "EagerAttention": True,
+            "CPU": True,
+            "NoQuantization": True,
+        }
     )
     db = open_store(tmp_path / "pimp.db")
     try:

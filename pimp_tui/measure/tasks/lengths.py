@@ -147,15 +147,6 @@ def point_of(config: Mapping[str, Any]) -> dict[str, int] | None:
     return {key: int(config[key]) for key in GRID_COLUMNS}
 
 
-@dataclass
-class PointSettings:
-    """Generation settings with the point's output length pinned and batch size applied."""
-
-    load_kwargs: dict
-    generate_kwargs: dict
-    batch_size: int
-
-
 def for_point(
     task: Task, config: Mapping[str, Any], settings: Any, tokenizer: Any
 ) -> tuple[Task, Any]:
@@ -172,7 +163,9 @@ def for_point(
         for i in range(requests)
     )
     generate = {**settings.generate_kwargs, "min_new_tokens": n_out, "max_new_tokens": n_out}
-    pinned = PointSettings(dict(settings.load_kwargs), generate, batch)
+    pinned = dataclasses.replace(
+        settings, load_kwargs=dict(settings.load_kwargs), generate_kwargs=generate, batch_size=batch
+    )
     return dataclasses.replace(task, prompts=prompts), pinned
 
 
