@@ -138,7 +138,7 @@ def test_two_resumes_of_one_campaign_run_it_once(tmp_path):
     db = tmp_path / "pimp.db"
     model = load_model(paths.HF_GENERATION_MODEL)
     reasoner = Reasoner(model)
-    configs = [reasoner.complete({}, seed=seed) for seed in range(2)]
+    configs = [reasoner.complete({"CPU": True}, seed=seed) for seed in range(2)]
     store = open_store(db)
     try:
         sample_id = samples.save_sample(
