@@ -14,7 +14,7 @@ the valid pairs and whose edges join exclusive ones. Two steps keep it small and
   vertex and the part of the clique around it), for a counted number of steps, so that a run is
   deterministic for a seed.
 
-Pairs cover 3-wise samples too, so the pair bound holds for t = 3.
+A 3-wise sample holds every pair some valid triple holds, so such pairs bound it too.
 """
 
 from __future__ import annotations
@@ -61,9 +61,10 @@ def lower_bound(analysis: Analysis, rng: random.Random) -> tuple[int, np.ndarray
 def exclusive_pairs(analysis: Analysis, rng: random.Random) -> np.ndarray:
     """Valid pairs (indices into `analysis.free`) that pairwise cannot share a configuration."""
     n = len(analysis.free)
-    valid = analysis.pair_valid
-    conflict = ~(valid | np.eye(n, dtype=bool))
-    candidates = np.argwhere(np.triu(valid, 1))
+    conflict = ~(analysis.pair_valid | np.eye(n, dtype=bool))
+    # For t = 3, only pairs some valid triple holds: a sample need not hold the others.
+    needed = analysis.pair_valid if analysis.t == 2 else analysis.valid.any(axis=2)
+    candidates = np.argwhere(np.triu(needed, 1))
     if not len(candidates):
         return np.zeros((0, 2), dtype=np.int64)
     # Most exclusive first: an upper bound on the literals a pair excludes.
