@@ -69,13 +69,14 @@ def load_predictor(db: sqlite_utils.Database, name: str) -> tuple[dict, Any, Enc
 
 def _retrain(row: dict) -> str:
     """The command that trains this predictor again from the same data."""
-    kind, _, campaign = row["source"].partition(":")
-    words = ["pimp", "predict", "train", "--target", row["target"]]
+    source, target, learner, name = (str(row[k]) for k in ("source", "target", "learner", "name"))
+    kind, _, campaign = source.partition(":")
+    words = ["pimp", "predict", "train", "--target", target]
     if kind not in ("campaign", "campaigns"):
-        words += ["--csv", row["source"]]
+        words += ["--csv", source]
     elif campaign:
         words += ["--campaign", campaign]
-    words += ["--learner", row["learner"], "--name", row["name"]]
+    words += ["--learner", learner, "--name", name]
     return "train it again: " + shlex.join(words)
 
 

@@ -263,6 +263,18 @@ def test_a_store_naming_an_untrusted_type_is_refused(
     assert "untrusted type 'Popen'" in capsys.readouterr().err
 
 
+def test_a_pickle_beside_metadata_of_odd_types_is_still_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path, _, _ = _store(tmp_path / "p.db")
+    db = open_store(path)
+    with db.conn:
+        db.conn.execute("UPDATE predictors SET fitted = ?, source = ?", [pickle.dumps(1), b"\xff"])
+    db.close()
+    assert main(["--db", path, "predict", "query", "energy", "cache=true"]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
 UNNEEDED = (
     "sklearn",
     "scipy.optimize",
