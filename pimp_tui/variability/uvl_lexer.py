@@ -229,7 +229,7 @@ class _Lexer:
         start = self.pos
         if c in _QUOTED:
             self.quoted(c)
-        elif c.isdigit() or (c == "." and self.peek(1).isdigit() and self.number_may_start()):
+        elif c.isdecimal() or (c == "." and self.peek(1).isdecimal() and self.number_may_start()):
             self.number()
         elif m := _NAME.match(self.text, start):
             self.pos = m.end()
@@ -274,7 +274,7 @@ class _Lexer:
                 f' (quote it: "{word}")',
                 col=self.col(start),
             )
-        kind = "INT" if m.group().isdigit() else "FLOAT"
+        kind = "INT" if m.group().isdecimal() else "FLOAT"
         self.emit(kind, m.group(), start)
 
 
