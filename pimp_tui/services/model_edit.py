@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from pimp_tui.errors import PimpError
+from pimp_tui.variability.limits import MAX_DEPTH
 from pimp_tui.variability.model import (
     Aggregate,
     Arith,
@@ -59,6 +60,8 @@ def add_feature(model: FeatureModel, parent: str, name: str) -> Feature:
     if error:
         raise PimpError(error)
     owner = model.feature(parent)
+    if _depth(owner) >= MAX_DEPTH:
+        raise PimpError(f"{parent} is {MAX_DEPTH} levels deep: a feature tree may go no deeper")
     group = next((g for g in owner.groups if g.kind is GroupKind.OPTIONAL), None)
     if group is None:
         group = Group(GroupKind.OPTIONAL)
@@ -66,6 +69,14 @@ def add_feature(model: FeatureModel, parent: str, name: str) -> Feature:
     feature = Feature(name.strip(), parent=owner)
     group.children.append(feature)
     return feature
+
+
+def _depth(feature: Feature) -> int:
+    """Levels below the root (the root is 0)."""
+    levels = 0
+    while feature.parent is not None:
+        feature, levels = feature.parent, levels + 1
+    return levels
 
 
 def remove_feature(model: FeatureModel, name: str) -> list[str]:

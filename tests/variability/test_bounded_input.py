@@ -9,7 +9,7 @@ import pytest
 
 from pimp_tui.cli import main
 from pimp_tui.errors import ModelSyntaxError, PimpError
-from pimp_tui.services.model_edit import set_domain
+from pimp_tui.services.model_edit import add_feature, set_domain
 from pimp_tui.variability.featureide import write_featureide
 from pimp_tui.variability.io import load_model, parse_featureide, parse_uvl
 from pimp_tui.variability.limits import MAX_DEPTH, MAX_DOMAIN
@@ -116,6 +116,15 @@ def test_the_deepest_allowed_tree_reads_writes_and_counts() -> None:
     assert parse_uvl(write_uvl(model)) == model
     assert parse_featureide(write_featureide(model)) == model
     assert Reasoner(model).count() == MAX_DEPTH + 1
+
+
+def test_the_editor_grows_a_tree_only_to_the_depth_a_file_may_have() -> None:
+    model = parse_uvl(_chain_tree(MAX_DEPTH - 1))
+    deepest = add_feature(model, f"F{MAX_DEPTH - 1}", "Last")
+    assert deepest.parent is model.feature(f"F{MAX_DEPTH - 1}")
+    with pytest.raises(PimpError, match=f"Last is {MAX_DEPTH} levels deep"):
+        add_feature(model, "Last", "TooDeep")
+    assert parse_uvl(write_uvl(model)) == model
 
 
 def test_one_level_deeper_is_refused_at_the_line_that_goes_too_deep() -> None:
