@@ -228,7 +228,11 @@ class _Loop:
         from pimp_tui.measure.llm import open_llm
         from pimp_tui.measure.sensors import PowerMonitor, choose_sensor
         from pimp_tui.measure.tasks import load_task
+        from pimp_tui.measure.tested import untested_transformers
 
+        untested = untested_transformers()
+        if untested:
+            self.notify(f"warning: {untested}")
         params = camp["params"]
         task = load_task(camp["task"], camp["prompts"], camp["seed"])
         llm = open_llm(camp["llm"], seed=camp["seed"], notify=self.notify)

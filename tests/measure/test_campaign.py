@@ -246,3 +246,16 @@ def test_a_campaign_whose_every_run_failed_ends_failed_with_the_first_error(
     assert main(["--db", str(db_path), "measure", "--resume", str(again)]) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last == f"campaign {again}: failed (every run failed; the first: {first})"
+
+
+def test_a_campaign_started_with_an_untested_transformers_warns(db_path, monkeypatch):
+    from pimp_tui.measure import tested
+
+    monkeypatch.setattr(tested, "TESTED_TRANSFORMERS", "<1")
+    cid = create(db_path, repetitions=1)
+    notes = []
+    cancel = threading.Event()
+    cancel.set()
+    assert campaigns.run_campaign(db_path, cid, cancel=cancel, notify=notes.append) == "cancelled"
+    warnings = [n for n in notes if "outside the tested range <1" in n]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: transformers ")
