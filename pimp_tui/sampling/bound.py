@@ -4,14 +4,14 @@ Two pairs that cannot share a configuration (a literal of one excludes a literal
 need two configurations, so a set of mutually exclusive pairs bounds the sample size (the bound
 SampLNS proves optima with), and each of its pairs can seed a configuration of its own in the
 greedy. Finding the largest such set is a maximum clique problem on the graph whose vertices are
-the valid pairs and whose edges join exclusive ones. Two steps keep it small and fast:
+the valid pairs and whose edges join exclusive ones. Two steps find a large one:
 
-- Only undominated pairs are vertices. A pair excludes exactly the pairs that hold a literal one
-  of its two literals excludes; when that literal set is contained in another pair's, the other
-  excludes everything it does, and can take its place in a clique.
-- A clique local search (add a vertex adjacent to the whole clique; else swap one in for the
-  single member it is not adjacent to, which then rests a few steps; else restart from a random
-  vertex and the part of the clique around it), for a counted number of steps, so that a run is
+- A start built from alternatives (see `alternative_pairs`), which on models ruled by a few
+  alternative groups is often the largest already.
+- A clique local search over the start's pairs and the most exclusive others, from the start
+  and from nothing (add a vertex adjacent to the whole clique; else swap one in for the single
+  member it is not adjacent to, which then rests a few steps; else restart from a random vertex
+  and the part of the clique around it), for a counted number of steps, so that a run is
   deterministic for a seed.
 
 A 3-wise sample holds every pair some valid triple holds, so such pairs bound it too.
@@ -28,16 +28,20 @@ from pimp_tui.sampling.interactions import Analysis
 MAX_CANDIDATES = 100_000
 """Valid pairs considered at most (the most exclusive ones) on large models."""
 MAX_VERTICES = 2_500
-"""Undominated pairs the clique search works on at most (bounds its L x L table)."""
-DOMINANCE_WORK = 400_000_000
-"""Word comparisons the dominance test may spend (pairs x kept pairs x words per literal set)."""
-CHUNK = 256
-"""Literal sets tested for dominance at a time (bounds the temporary tables)."""
+"""Pairs the clique search works on at most (bounds its table of vertex pairs)."""
+STARTS = 400
+"""Literal cliques grown at most."""
+CHUNK = 8192
+"""Candidate pairs checked against the chosen ones at a time (bounds the temporary tables)."""
+RESTARTS = 8
+"""Orders of the plain extension tried at most."""
+WORK = 50_000_000
+"""Candidate pairs x bound size the restarts of the plain extension may spend together."""
 SEARCH_WORK = 20_000_000
 """Vertex updates the clique search may spend (steps x vertices)."""
 MAX_STEPS = 20_000
 """Clique search steps at most."""
-PATIENCE = 4_000
+PATIENCE = 1_000
 """Steps the clique search goes on without finding a larger clique."""
 SWAPS_WEIGHED = 16
 """Swaps drawn per step, of which the one leaving most vertices addable is made."""
@@ -61,70 +65,149 @@ def lower_bound(analysis: Analysis, rng: random.Random) -> tuple[int, np.ndarray
 def exclusive_pairs(analysis: Analysis, rng: random.Random) -> np.ndarray:
     """Valid pairs (indices into `analysis.free`) that pairwise cannot share a configuration."""
     n = len(analysis.free)
-    conflict = ~(analysis.pair_valid | np.eye(n, dtype=bool))
+    valid = analysis.pair_valid
+    conflict = ~(valid | np.eye(n, dtype=bool))
     # For t = 3, only pairs some valid triple holds: a sample need not hold the others.
-    needed = analysis.pair_valid if analysis.t == 2 else analysis.valid.any(axis=2)
+    needed = valid if analysis.t == 2 else analysis.valid.any(axis=2)
     candidates = np.argwhere(np.triu(needed, 1))
     if not len(candidates):
         return np.zeros((0, 2), dtype=np.int64)
     # Most exclusive first: an upper bound on the literals a pair excludes.
     exclusive = conflict.sum(axis=1)
     weight = exclusive[candidates].sum(axis=1)
-    candidates = candidates[np.argsort(-weight, kind="stable")[:MAX_CANDIDATES]]
-    vertices = undominated(candidates, conflict)
+    order = np.argsort(-weight, kind="stable")[:MAX_CANDIDATES]
+    candidates, weight = candidates[order], weight[order]
+    start = alternative_pairs(candidates, weight, valid, needed, rng)
+    # The search's vertices: the start's pairs, then the most exclusive others.
+    known = {tuple(p) for p in start.tolist()}
+    others = [i for i, p in enumerate(candidates.tolist()) if tuple(p) not in known]
+    vertices = np.concatenate([start, candidates[others[: MAX_VERTICES - len(start)]]])
     excluded = conflict[vertices[:, 0]] | conflict[vertices[:, 1]]
     adjacent = excluded[:, vertices[:, 0]] | excluded[:, vertices[:, 1]]
-    clique = max_clique(adjacent, np.random.default_rng(rng.randrange(2**32)))
+    generator = np.random.default_rng(rng.randrange(2**32))
+    # From the start, and from nothing: the start's basin is sometimes a local optimum.
+    clique = max(
+        (max_clique(adjacent, generator, first) for first in (np.arange(len(start)), [])),
+        key=len,
+    )
     return vertices[np.sort(clique)]
 
 
-def undominated(candidates: np.ndarray, conflict: np.ndarray) -> np.ndarray:
-    """The candidate pairs whose excluded literals no other candidate's strictly contain, those
-    excluding most first, at most MAX_VERTICES (fewer when the dominance work runs out)."""
-    words = _packed(conflict)
-    sets = words[candidates[:, 0]] | words[candidates[:, 1]]
-    distinct, first, inverse = np.unique(sets, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    sizes = _popcount(distinct)
-    order = np.lexsort((first, -sizes))
-    kept: list[int] = []
-    work = 0
-    for lo in range(0, len(order), CHUNK):
-        chunk = order[lo : lo + CHUNK]
-        inside = distinct[chunk]
-        # A set is dominated by a larger kept one, or by a larger one of its own chunk (sets of
-        # equal size are distinct, so neither contains the other).
-        pool = np.concatenate([np.asarray(kept, dtype=np.int64), chunk])
-        outside = ~distinct[pool]
-        contained = sizes[pool][None, :] > sizes[chunk][:, None]
-        for word in range(distinct.shape[1]):
-            contained &= (inside[:, word, None] & outside[None, :, word]) == 0
-        keep = chunk[~contained.any(axis=1)]
-        kept += keep.tolist()[: MAX_VERTICES - len(kept)]
-        work += len(chunk) * len(pool) * distinct.shape[1]
-        if len(kept) >= MAX_VERTICES or work > DOMINANCE_WORK:
+def alternative_pairs(
+    candidates: np.ndarray,
+    weight: np.ndarray,
+    valid: np.ndarray,
+    needed: np.ndarray,
+    rng: random.Random,
+) -> np.ndarray:
+    """Mutually exclusive pairs built from alternatives: for a set A of mutually exclusive
+    literals (a CPU choice) and, for each a in A, a set B_a of mutually exclusive literals that
+    fit with a (a buffer size valid for that CPU), the pairs {(a, b) : a in A, b in B_a}
+    exclude one another; from greedy cliques of the literal conflict graph, extended pair by
+    pair. `candidates` are the `needed` pairs, most exclusive first, `weight` how exclusive."""
+    n = len(valid)
+    ok = valid | np.eye(n, dtype=bool)
+    conflict = ~ok
+    weight = weight.astype(np.float64)
+    cliques = literal_cliques(conflict, rng)
+    best = np.zeros((0, 2), dtype=np.int64)
+    for first in sorted(cliques, key=len, reverse=True)[:8]:
+        pairs = []
+        for a in first.tolist():
+            partners = max(
+                (c[valid[a, c]] for c in cliques),
+                key=len,
+                default=np.zeros(0, dtype=np.int64),
+            )
+            own = greedy_clique(conflict, valid[a])
+            if len(own) > len(partners):
+                partners = own
+            pairs += [(min(a, b), max(a, b)) for b in partners.tolist() if needed[a, b]]
+        grown = _extend(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), candidates, ok)
+        if len(grown) > len(best):
+            best = grown
+    # Without alternatives to build on, a few orders of the most exclusive pairs first.
+    shuffler = np.random.default_rng(rng.randrange(2**32))
+    tries = max(1, min(RESTARTS, WORK // (len(candidates) * max(len(best), 8))))
+    for attempt in range(tries):
+        noise = shuffler.random(len(candidates)) * attempt * (weight.std() + 1.0)
+        shuffled = candidates[np.argsort(-(weight + noise), kind="stable")]
+        plain = _extend(np.zeros((0, 2), dtype=np.int64), shuffled, ok)
+        if len(plain) > len(best):
+            best = plain
+    return best
+
+
+def literal_cliques(conflict: np.ndarray, rng: random.Random) -> list[np.ndarray]:
+    """Distinct greedy cliques of mutually exclusive literals, from the most exclusive literals
+    and from random ones."""
+    n = len(conflict)
+    degree = conflict.sum(axis=1)
+    # Most exclusive literals first; a literal already in a clique starts none of its own.
+    starts = sorted(range(n), key=lambda x: (-int(degree[x]), rng.random()))
+    covered = np.zeros(n, dtype=bool)
+    seen: dict[tuple[int, ...], np.ndarray] = {}
+    for s in starts:
+        if covered[s]:
+            continue
+        members = np.concatenate(([s], greedy_clique(conflict, conflict[s])))
+        members.sort()
+        covered[members] = True
+        seen.setdefault(tuple(members.tolist()), members)
+        if len(seen) >= STARTS:
             break
-    # Every pair of a kept class is a vertex: pairs with the same excluded literals may still
-    # exclude one another.
-    rank = np.full(len(distinct), len(distinct), dtype=np.int64)
-    rank[np.asarray(kept, dtype=np.int64)] = np.arange(len(kept))
-    members = np.flatnonzero(rank[inverse] < len(kept))
-    members = members[np.argsort(rank[inverse[members]], kind="stable")][:MAX_VERTICES]
-    return candidates[members]
+    return list(seen.values())
 
 
-def max_clique(adjacent: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A large clique of the graph (symmetric boolean matrix, no loops), by local search."""
+def greedy_clique(conflict: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Mutually exclusive literals among `allowed`, each time the one excluding most others."""
+    members = []
+    cand = allowed.copy()
+    while cand.any():
+        idx = np.flatnonzero(cand)
+        x = int(idx[np.argmax(conflict[np.ix_(idx, idx)].sum(axis=1))])
+        members.append(x)
+        cand &= conflict[x]
+    return np.asarray(members, dtype=np.int64)
+
+
+def _extend(chosen: np.ndarray, candidates: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """`chosen` (mutually exclusive pairs) plus candidates that exclude all of them, greedily."""
+    alive = np.ones(len(candidates), dtype=bool)
+    if len(chosen):
+        rows, inverse = np.unique(chosen, return_inverse=True)
+        a, b = inverse.reshape(-1, 2).T
+        near = ok[rows]
+        for lo in range(0, len(candidates), CHUNK):
+            c, d = candidates[lo : lo + CHUNK, 0], candidates[lo : lo + CHUNK, 1]
+            fits = near[:, c] & near[:, d]
+            alive[lo : lo + CHUNK] = ~(fits[a] & fits[b]).any(axis=0)
+    out = [tuple(p) for p in chosen.tolist()]
+    c, d = candidates[:, 0], candidates[:, 1]
+    while True:
+        idx = np.flatnonzero(alive)
+        if not len(idx):
+            break
+        x, y = candidates[idx[0]].tolist()
+        out.append((x, y))
+        alive[idx] &= ~(ok[x, c[idx]] & ok[x, d[idx]] & ok[y, c[idx]] & ok[y, d[idx]])
+    return np.asarray(out, dtype=np.int64).reshape(-1, 2)
+
+
+def max_clique(adjacent: np.ndarray, rng: np.random.Generator, start: np.ndarray) -> np.ndarray:
+    """A large clique of the graph (symmetric boolean matrix, no loops), by local search from
+    the clique `start` (vertex indices)."""
     m = len(adjacent)
     if not m:
         return np.zeros(0, dtype=np.int64)
     apart = ~adjacent
     np.fill_diagonal(apart, False)
     inside = np.zeros(m, dtype=bool)
-    missing = np.zeros(m, dtype=np.int64)
+    inside[start] = True
+    missing = apart[:, inside].sum(axis=1)
     """Per vertex, the clique members it is not adjacent to."""
     resting = np.zeros(m, dtype=np.int64)
-    best = np.zeros(0, dtype=np.int64)
+    best = np.flatnonzero(inside)
     found = 0
     for step in range(min(MAX_STEPS, max(100, SEARCH_WORK // m))):
         if step - found > PATIENCE:
@@ -163,16 +246,3 @@ def max_clique(adjacent: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         inside[v] = True
         missing = apart[:, inside].sum(axis=1)
     return best
-
-
-def _packed(rows: np.ndarray) -> np.ndarray:
-    """Boolean rows as 64-bit words (padded), for fast set operations."""
-    packed = np.packbits(rows, axis=1)
-    pad = -packed.shape[1] % 8
-    if pad:
-        packed = np.pad(packed, ((0, 0), (0, pad)))
-    return np.ascontiguousarray(packed).view(np.uint64)
-
-
-def _popcount(words: np.ndarray) -> np.ndarray:
-    return np.unpackbits(words.view(np.uint8), axis=1).sum(axis=1).astype(np.int64)

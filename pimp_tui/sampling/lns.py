@@ -7,6 +7,12 @@ is bounded by counted propagations (per step and in total), not by time, so a ru
 deterministic for a seed; an optional wall-clock budget ends the search early (then the result
 depends on the machine's speed). The search ends early when it reaches the lower bound
 (`pimp_tui.sampling.bound`).
+
+The bound's mutually exclusive pairs break the symmetry between copies: those the kept
+configurations miss each need a copy of their own, so the i-th goes into copy i (and more of
+them than copies proves the repair impossible at once). With that, destroying every
+configuration is often decided quickly on models of a few hundred literals: when no sample one
+smaller exists, the sample is proven minimal and the bound rises to its size.
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ from pysat.solvers import Solver
 from pimp_tui.sampling.interactions import Analysis, covered
 
 Progress = Callable[[str], None]
+
+WHOLE_AFTER = 20
+"""Failed steps in a row after which every configuration is destroyed at once."""
+WHOLE_SIZE = 1_000_000
+"""Interactions x copies the whole-sample repair builds at most (one variable each)."""
+WHOLE_BUDGET = 20_000_000
+"""Propagations the whole-sample repair may spend."""
 
 
 class Shrinker:
@@ -50,6 +63,10 @@ class Shrinker:
         self.spent = 0
         self.patience = patience
         self.free = np.asarray(analysis.free, dtype=np.int64)
+        self.bound = max(1, len(self.seeds))
+        """The lower bound: the seeds', or a sample's size once no smaller one exists."""
+        self.tried_whole: set[int] = set()
+        """Sample sizes whose whole-sample repair was tried (proven or out of budget)."""
 
     def drop_redundant(self, models: list[list[int]]) -> list[list[int]]:
         """Remove configurations whose interactions the others all cover, weakest first."""
@@ -108,10 +125,11 @@ class Shrinker:
         progress: Progress | None = None,
     ) -> list[list[int]]:
         models = self.drop_redundant(models)
+        self.bound = max(self.bound, bound)
         d = min(3, len(models))
         stale = 0
         for step in range(iterations):
-            if len(models) <= bound or len(models) < 2 or stale >= self.patience:
+            if len(models) <= self.bound or len(models) < 2 or stale >= self.patience:
                 break
             if self.spent >= self.total_budget:
                 break
@@ -131,12 +149,48 @@ class Shrinker:
                     )
                 continue
             stale += 1
+            if stale >= WHOLE_AFTER and len(models) not in self.tried_whole:
+                smaller = self.whole(models, progress)
+                if smaller is not None:
+                    models, stale = self.drop_redundant(smaller), 0
+                continue
             # Unsatisfiable: a bigger neighbourhood is needed; out of budget: a smaller one.
             if status is False:
                 d = min(d + 1, len(models))
             else:
                 d = max(2, d - 1)
+        # Where the search stopped short of the bound, whole-sample repairs try to close the gap.
+        while len(models) > self.bound and len(models) not in self.tried_whole:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            smaller = self.whole(models, progress)
+            if smaller is None:
+                break
+            models = self.drop_redundant(smaller)
         return models
+
+    def whole(
+        self, models: list[list[int]], progress: Progress | None = None
+    ) -> list[list[int]] | None:
+        """A sample one smaller built from nothing, or None; when none exists (proven), the
+        bound rises to the size of `models`. Tried once per size, on problems whose formula
+        stays small enough to build."""
+        self.tried_whole.add(len(models))
+        copies = len(models) - 1
+        if self.analysis.count() * copies > WHOLE_SIZE:
+            return None
+        step_budget, self.step_budget = self.step_budget, WHOLE_BUDGET
+        try:
+            repaired, status = self._repair([], models, copies)
+        finally:
+            self.step_budget = step_budget
+        if status is False:
+            self.bound = max(self.bound, len(models))
+            if progress is not None:
+                progress(f"lower bound: {self.bound} configurations (no {copies} cover all)")
+        elif repaired is not None and progress is not None:
+            progress(f"whole-sample repair: {copies} configurations")
+        return repaired
 
     def _choose(self, models: list[list[int]], d: int) -> list[int]:
         """d configurations: a first one, then others near it or at random.
@@ -197,6 +251,15 @@ class Shrinker:
             return [], True
         if copies == 0:
             return None, False
+        # Bound pairs the kept configurations miss, each into a copy of its own.
+        rows = self.analysis.rows(kept)
+        pinned = (
+            self.seeds[~(rows[:, self.seeds[:, 0]] & rows[:, self.seeds[:, 1]]).any(axis=0)]
+            if len(kept)
+            else self.seeds
+        )
+        if len(pinned) > copies:
+            return None, False
         n = self.num_vars
         solver = Solver(name="glucose4")
         try:
@@ -216,6 +279,9 @@ class Shrinker:
                     for x in lits:
                         solver.add_clause([-top, x + shift if x > 0 else x - shift])
                 solver.add_clause(choice)
+            for j, pair in enumerate(self.free[pinned].tolist()):
+                for x in pair:
+                    solver.add_clause([x + j * n if x > 0 else x - j * n])
             phases = []
             for j, model in enumerate(destroyed[:copies]):
                 shift = j * n

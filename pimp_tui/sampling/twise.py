@@ -173,6 +173,7 @@ def twise_sample(
             ),
         )
         models = shrinker.run(best, iterations, bound, deadline, progress)
+        bound = shrinker.bound
         if size is not None and len(models) > size:
             if progress is not None:
                 progress(f"full coverage needs {len(models)} configurations; keeping {size}")
