@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import math
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pimp_tui.errors import ModelSyntaxError, PimpError
 
@@ -23,6 +27,36 @@ COMMAND_MODULES = ("model", "sample", "measure", "predict", "workload", "tui")
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """Let a subcommand take `--db` after its name too (`pimp sample ... --db DB`)."""
     parser.add_argument("--db", default=argparse.SUPPRESS, help="SQLite store (as for pimp --db)")
+
+
+SEED_MAX = 2**31 - 1
+"""scikit-learn takes seeds below 2**32, and folds and splits add their number to the seed."""
+
+
+def seed_value(text: str) -> int:
+    """An argparse type: a seed every sampler and learner accepts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"{text}: a seed is from 0 to {SEED_MAX}")
+    return value
+
+
+def print_json(payload: Any) -> None:
+    """One line of strict JSON on stdout: NaN and infinities (no JSON number) become null."""
+    print(json.dumps(_finite(payload), allow_nan=False, default=str))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         located = isinstance(exc, ModelSyntaxError)
         print(str(exc) if located else f"pimp: {exc}", file=sys.stderr)
         return exc.exit_code
+    except sqlite3.Error as exc:
+        from pimp_tui.store.db import environment_failure
+
+        failure = environment_failure(exc, args.db)  # read-only, damaged, locked, full
+        if failure is None:
+            raise
+        print(f"pimp: {failure}", file=sys.stderr)
+        return failure.exit_code
     except KeyboardInterrupt:
         print("pimp: interrupted", file=sys.stderr)
         return 130

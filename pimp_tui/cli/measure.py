@@ -11,7 +11,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from pimp_tui.cli import add_db_option
+from pimp_tui.cli import add_db_option, seed_value
 from pimp_tui.errors import PimpError
 
 EXPORT_FORMATS = ("csv", "parquet")
@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--max-new-tokens", type=int,
                          help="override every configuration's max_new_tokens")  # fmt: skip
     measure.add_argument("--repetitions", type=int, default=3, help="runs per configuration")
-    measure.add_argument("--seed", type=int, default=0, help="sampling, prompts and run order")
+    measure.add_argument("--seed", type=seed_value, default=0,
+                         help="sampling, prompts and run order")  # fmt: skip
     measure.add_argument("--sensor", choices=("nvml", "rapl", "estimate"),
                          help="energy sensor (default: best available)")  # fmt: skip
     measure.add_argument("--cooldown", type=float, default=None, metavar="SEC",
@@ -210,9 +211,13 @@ def campaigns_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     import polars as pl
 
+    from pimp_tui.files import check_output, replaced_atomically
     from pimp_tui.store.campaigns import get_campaign, runs_rows
     from pimp_tui.store.db import open_store
 
+    out = args.out
+    if out is not None:
+        check_output(out, "--out", protect=[args.db])
     db = open_store(args.db)
     try:
         if args.campaign is not None:
@@ -221,14 +226,17 @@ def export_command(args: argparse.Namespace) -> int:
     finally:
         db.conn.close()
     frame = pl.DataFrame(rows, infer_schema_length=None, strict=False)
-    out = args.out
-    if args.format == "csv":
-        if out:
-            frame.write_csv(out)
-        else:
+    if out is None:
+        if args.format == "csv":
             sys.stdout.write(frame.write_csv())
+        else:
+            frame.write_parquet(sys.stdout.buffer)
     else:
-        frame.write_parquet(out if out else sys.stdout.buffer)
+        with replaced_atomically(out) as temp:
+            if args.format == "csv":
+                frame.write_csv(temp)
+            else:
+                frame.write_parquet(temp)
     if out:
         print(f"{len(frame)} runs written to {out}", file=sys.stderr)
     return 0

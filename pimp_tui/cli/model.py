@@ -179,8 +179,10 @@ def _domain_text(domain: tuple) -> str:
 
 
 def convert_command(args: argparse.Namespace) -> int:
+    from pimp_tui.files import check_output
     from pimp_tui.variability.io import load_model, save_model
 
+    check_output(args.target, "OUT", protect=[args.source])
     model: FeatureModel = load_model(args.source)
     save_model(model, args.target)
     print(f"wrote {args.target}", file=sys.stderr)

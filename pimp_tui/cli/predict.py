@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from pimp_tui.cli import add_db_option
+from pimp_tui.cli import add_db_option, print_json, seed_value
 from pimp_tui.predict import LEARNER_NAMES
 
 
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--train-size", type=int, required=True, help="training rows per split")
     bench.add_argument("--train-index", help="DeepPerf training-index CSV (fixed splits)")
     bench.add_argument("--repeats", type=int, default=30, help="splits (default 30)")
-    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--seed", type=seed_value, default=0)
     bench.add_argument("--learner", default="auto", choices=LEARNER_NAMES)
     bench.add_argument("--json", action="store_true", help="only the JSON line on stdout")
     add_db_option(bench)
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--campaign", type=int, help="campaign id (default: every campaign)")
     train.add_argument("--csv", help="learn from a CSV instead (target column: --target)")
     train.add_argument("--learner", default="auto", choices=LEARNER_NAMES)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=seed_value, default=0)
     train.add_argument("--name", help="predictor name (default: the target)")
     train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     train.set_defaults(func=_train)
@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     query = sub.add_parser("query", help="predict a configuration (partial ones are completed)")
     query.add_argument("predictor")
     query.add_argument("settings", nargs="*", metavar="FEATURE=VALUE")
-    query.add_argument("--seed", type=int, default=0)
+    query.add_argument("--seed", type=seed_value, default=0)
     query.set_defaults(func=_query)
 
     pareto = sub.add_parser("pareto", help="Pareto front over 2-3 measured targets")
@@ -78,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rec.add_argument("--maximise", help="predictor to maximise")
     rec.add_argument("--constraint", action="append", default=[], metavar="PREDICTOR<=X")
     rec.add_argument("--fix", action="append", default=[], metavar="FEATURE=VALUE")
-    rec.add_argument("--seed", type=int, default=0)
+    rec.add_argument("--seed", type=seed_value, default=0)
     rec.set_defaults(func=_recommend)
 
     nxt = sub.add_parser("next", help="the next configurations worth measuring")
@@ -87,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     nxt.add_argument("--strategy", choices=["ei", "uncertainty"], default="ei")
     nxt.add_argument("--maximise", action="store_true", help="higher target is better")
     nxt.add_argument("--candidates", type=int, default=500, help="valid configurations drawn")
-    nxt.add_argument("--seed", type=int, default=0)
+    nxt.add_argument("--seed", type=seed_value, default=0)
     nxt.set_defaults(func=_next)
 
     energy = sub.add_parser("energy", help="analytical energy model E(n_in, n_out) of the runs")
@@ -126,14 +126,14 @@ def _bench(args: argparse.Namespace) -> int:
         "fit_cpu_seconds_mean": round(result.fit_cpu_seconds_mean, 4),
         "learner": result.learner,
     }
-    print(json.dumps(summary))
+    print_json(summary)
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from pimp_tui.predict.encoding import read_csv
+    from pimp_tui.predict.encoding import check_target, read_csv
     from pimp_tui.predict.evaluation import cross_validate
     from pimp_tui.predict.learners import make_learner
     from pimp_tui.store.db import open_store
@@ -152,6 +152,7 @@ def _train(args: argparse.Namespace) -> int:
         model_id, source = data.model_id, data.source
         encoder = _encoder_for(db, model_id, data.configs)
         x, y = encoder.encode(data.configs), np.asarray(data.y)
+        check_target(y, f"{args.target} in {source}")
     if len(y) < 4:
         from pimp_tui.errors import PimpError
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from pimp_tui.cli import add_db_option
+from pimp_tui.cli import add_db_option, seed_value
 from pimp_tui.errors import PimpError
 
 ALGORITHMS = ("twise", "uniform", "distance", "diversified-distance", "all", "csv")
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "keep the most interactions covered, the coverage line says how many; all, csv: the "
         "first N)",
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_value, default=0)
     parser.add_argument("--out", "-o", help="CSV file to write (default: stdout)")
     parser.add_argument(
         "--time-budget",
@@ -98,12 +98,17 @@ def _progress(args: argparse.Namespace):
 
 
 def _sample(path: str, args: argparse.Namespace) -> int:
+    from pimp_tui.files import check_output
     from pimp_tui.sampling import draw
-    from pimp_tui.sampling.csvio import read_configs, write_configs
+    from pimp_tui.sampling.csvio import read_configs, save_configs, write_configs
     from pimp_tui.services.sampling import fix_to_host
+    from pimp_tui.store.db import open_store
     from pimp_tui.variability.io import load_model
     from pimp_tui.variability.reasoning import Reasoner
 
+    if args.out is not None:
+        check_output(args.out, "--out", protect=[path, args.csv_in, args.db])
+    db = open_store(args.db, for_writing=True) if args.name else None
     base = load_model(path)
     model, fixes = fix_to_host(base, args.host)
     for fix in fixes:
@@ -129,18 +134,17 @@ def _sample(path: str, args: argparse.Namespace) -> int:
     )
     configs = drawn.configs
     seconds = time.monotonic() - started
-    if args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as out:
-            write_configs(model, configs, out)
+    if args.out is not None:
+        save_configs(model, configs, args.out)
     else:
         write_configs(model, configs, sys.stdout)
     cover = _check(model, configs, args.t, Reasoner(model))
     bound = "" if drawn.lower_bound is None else f", lower bound {drawn.lower_bound}"
     line = f"pimp: {len(configs)} configurations{bound} ({args.algorithm}, {seconds:.1f} s)"
     print(line + (f"; {cover.summary()}" if cover else ""), file=sys.stderr)
-    if args.name:
+    if db is not None:
         host = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
-        _store(args, base, configs, cover, drawn.lower_bound, host)
+        _store(args, db, base, configs, cover, drawn.lower_bound, host)
     return 0
 
 
@@ -155,12 +159,10 @@ def _check(model, configs, t, reasoner):
 
 
 def _store(
-    args: argparse.Namespace, model, configs, cover, lower_bound: int | None, host: list[str]
+    args: argparse.Namespace, db, model, configs, cover, lower_bound: int | None, host: list[str]
 ) -> None:
-    from pimp_tui.store.db import open_store
     from pimp_tui.store.samples import save_model, save_sample
 
-    db = open_store(args.db)
     model_id = save_model(db, model)
     params = {"t": args.t, "size": args.size, "seed": args.seed}
     if args.time_budget is not None:

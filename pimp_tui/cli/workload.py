@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pimp_tui.cli import add_db_option
+from pimp_tui.cli import add_db_option, seed_value
 
 SOURCES = ("measured", "analytical", "learned")
 
@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--input-bins", metavar="SPEC", help="bins of input lengths only")
         sub.add_argument("--output-bins", metavar="SPEC", help="bins of output lengths only")
         sub.add_argument("--learner", default="auto", help="learner for --source learned")
-        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--seed", type=seed_value, default=0)
         sub.add_argument("--json", action="store_true", help="one JSON object on stdout")
         if name == "compare":
             sub.add_argument("--accuracy-floor", type=float, metavar="A",
@@ -88,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_db_option(sweet)
     sweet.add_argument("campaign", type=int, metavar="CAMPAIGN")
     sweet.add_argument("--folds", type=int, default=4, help="folds over grid points (4)")
-    sweet.add_argument("--seed", type=int, default=0)
+    sweet.add_argument("--seed", type=seed_value, default=0)
     sweet.add_argument("--learner", default="auto", help="learned predictor (auto)")
     sweet.add_argument("--svg", metavar="FILE",
                        help="write the heat maps as SVG (one file per configuration: "
@@ -336,10 +336,13 @@ def compare_command(args: argparse.Namespace) -> int:
 def sweetspot_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from pimp_tui.files import check_output, write_text
     from pimp_tui.predict.heatmap import fmt, heatmap_svg, heatmap_table
     from pimp_tui.predict.sweetspot import sweetspots
     from pimp_tui.predict.workload import campaign_runs
 
+    if args.svg is not None:
+        check_output(args.svg, "--svg", protect=[args.db])
     db = _open(args.db)
     try:
         runs, groups = campaign_runs(db, args.campaign)
@@ -352,11 +355,11 @@ def sweetspot_command(args: argparse.Namespace) -> int:
             path = Path(args.svg)
             if number > 1:
                 path = path.with_name(f"{path.stem}-{number}{path.suffix or '.svg'}")
-            path.write_text(heatmap_svg(
+            write_text(check_output(path, "--svg", protect=[args.db]), heatmap_svg(
                 spot.measured, spot.inputs, spot.outputs, unit="J/output token",
                 title=f"campaign {args.campaign}, {spot.group.label}: J per output token",
                 curve=spot.best_output,
-            ), encoding="utf-8")  # fmt: skip
+            ))  # fmt: skip
             written.append(str(path))
     if args.json:
         print(json.dumps({"campaign": args.campaign, "configurations": [

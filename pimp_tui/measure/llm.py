@@ -53,6 +53,23 @@ class ModelSource:
         return self.kind == "config"
 
 
+def _check_config(spec: str, config: Path) -> None:
+    """transformers builds a random-weight model from `model_type`: without it, it fails late."""
+    import json
+
+    from pimp_tui.files import read_text
+
+    try:
+        data = json.loads(read_text(config))
+    except json.JSONDecodeError as exc:
+        raise PimpError(f"{config}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("model_type"), str):
+        raise PimpError(
+            f'--llm {spec}: {config} has no "model_type" (for example "llama"): add the '
+            "architecture's name"
+        )
+
+
 def resolve(spec: str | None) -> ModelSource:
     """Check at once that `spec` names a model available here (no loading, no network)."""
     spec = (spec or DEFAULT_LLM).strip()
@@ -64,6 +81,7 @@ def resolve(spec: str | None) -> ModelSource:
             config = config / "config.json"
         if not config.is_file():
             raise PimpError(f"--llm {spec}: no such config file {config}")
+        _check_config(spec, config)
         return ModelSource(spec, "config", str(config))
     path = Path(spec).expanduser()
     if path.is_file() and path.suffix == ".gguf":

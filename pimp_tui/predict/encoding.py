@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pimp_tui.errors import PimpError
+from pimp_tui.files import read_text
 
 
 @dataclass
@@ -149,13 +150,10 @@ class Table:
 def read_csv(path: str | Path, target: str | None = None) -> Table:
     """Options are all columns but the target (default: the last column)."""
     import csv
+    import io
 
     path = Path(path)
-    try:
-        with path.open(newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise PimpError(f"{path}: {exc.strerror or exc}") from exc
+    rows = list(csv.reader(io.StringIO(read_text(path), newline="")))
     if len(rows) < 3 or len(rows[0]) < 2:
         raise PimpError(f"{path}: needs a header, at least two columns and two rows")
     header, body = [h.strip() for h in rows[0]], [r for r in rows[1:] if r]
@@ -167,6 +165,7 @@ def read_csv(path: str | Path, target: str | None = None) -> Table:
         y = np.array([float(r[t]) for r in body])
     except (ValueError, IndexError) as exc:
         raise PimpError(f"{path}: target column {target!r} must be numeric ({exc})") from exc
+    check_target(y, f"{path}: target column {target!r}")
     options = [h for i, h in enumerate(header) if i != t]
     records = []
     for r in body:
@@ -178,6 +177,17 @@ def read_csv(path: str | Path, target: str | None = None) -> Table:
     encoder = Encoder.from_configs(records)
     encoder.features = options
     return Table(encoder.encode(records), y, options, target, encoder)
+
+
+def check_target(y: np.ndarray, what: str) -> None:
+    """Refuse a target no learner can use: a NaN or infinite value, or the same value in every
+    row (nothing to learn)."""
+    bad = np.flatnonzero(~np.isfinite(y))
+    if len(bad):
+        raise PimpError(f"{what} is {y[bad[0]]} in data row {bad[0] + 1}: remove or fill in "
+                        "such rows")  # fmt: skip
+    if len(y) and np.all(y == y[0]):
+        raise PimpError(f"{what} is {y[0]:g} in every row: nothing to learn, pick another target")
 
 
 def _number(text: str) -> float | str | None:

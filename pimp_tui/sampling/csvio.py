@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pimp_tui.errors import PimpError
+from pimp_tui.files import read_text, replaced_atomically
 from pimp_tui.variability.model import Configuration, FeatureModel, FeatureType, Value
 
 TRUE = {"1", "true", "yes", "on"}
@@ -39,17 +40,14 @@ def write_configs(
 
 
 def save_configs(model: FeatureModel, configs: Sequence[Configuration], path: str | Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as out:
+    """Write the configurations to `path`, replacing it atomically."""
+    with replaced_atomically(path) as temp, open(temp, "w", newline="", encoding="utf-8") as out:
         write_configs(model, configs, out)
 
 
 def read_configs(model: FeatureModel, path: str | Path) -> list[Configuration]:
     """Configurations from a CSV file; PimpError names the file, row and column of a bad cell."""
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise PimpError(f"{path}: {exc.strerror or exc}") from exc
+    rows = list(csv.reader(io.StringIO(read_text(path), newline="")))
     if not rows:
         raise PimpError(f"{path}: empty CSV file (expected a header of feature names)")
     header = [h.strip() for h in rows[0]]

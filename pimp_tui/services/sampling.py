@@ -158,9 +158,12 @@ def load_view(db_path: str | Path, sample_id: int) -> SampleView:
 
 
 def write_csv(path: str | Path, columns: list[str], configs: list[Configuration]) -> None:
-    """One row per configuration: true/false for Boolean features, the value or empty."""
+    """One row per configuration: true/false for Boolean features, the value or empty; an
+    existing file is replaced atomically."""
+    from pimp_tui.files import replaced_atomically
+
     names = columns or sorted({k for c in configs for k in c})
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with replaced_atomically(path) as temp, open(temp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(names)
         for config in configs:

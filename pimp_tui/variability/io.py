@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pimp_tui.errors import ModelSyntaxError, PimpError
+from pimp_tui.files import write_text
 from pimp_tui.variability.featureide import parse_featureide, write_featureide
 from pimp_tui.variability.limits import MAX_IMPORT_DEPTH
 from pimp_tui.variability.model import FeatureModel
@@ -94,10 +95,6 @@ class _Imports:
 
 
 def save_model(model: FeatureModel, path: str | Path) -> None:
-    """Write a model file in the format its extension names."""
+    """Write a model file in the format its extension names, replacing it atomically."""
     path = Path(path)
-    text = write_uvl(model) if _format(path) == ".uvl" else write_featureide(model)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise PimpError(f"{path}: {e.strerror}") from None
+    write_text(path, write_uvl(model) if _format(path) == ".uvl" else write_featureide(model))

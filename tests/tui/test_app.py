@@ -42,7 +42,7 @@ async def test_unusable_store_is_a_notification_not_a_crash(tmp_path: Path) -> N
     app = PimpApp(db=bad, sensor="estimate")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert any("not a usable pimp store" in n.message for n in app._notifications)
+        assert any("not a pimp store" in n.message for n in app._notifications)
         await pilot.press("2")
         await pilot.pause()
         assert app.current_mode == "sample"
