@@ -1,5 +1,6 @@
-"""Fuzzing the command line: random and adversarial arguments give exit status 0, 1 or 2 with
-one line on stderr for a failure, never a traceback, quickly."""
+"""Fuzzing the command line: random and adversarial arguments, and CSV samples (random cells,
+headers, byte-order marks, encodings, stray bytes), give exit status 0, 1 or 2 with one line on
+stderr for a failure, never a traceback, quickly."""
 
 from __future__ import annotations
 
@@ -106,3 +107,43 @@ def test_convert_to_random_targets(model_file: Path, tmp_path: Path, stem, suffi
     before = model_file.read_bytes()
     _one_line_failure(*_run(["model", "convert", str(model_file), str(target)]))
     assert model_file.read_bytes() == before
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["0", "1", "true", "no", "", "2", "4", "x", "y", "1e999", "nan", '"', "\x00"]),
+    st.text(max_size=6),
+)
+
+
+@st.composite
+def _csv_bytes(draw: st.DrawFn) -> bytes:
+    header = draw(
+        st.one_of(
+            st.just(["R", "A", "B", "n", "s"]),
+            st.lists(st.sampled_from(["R", "A", "B", "n", "s", "extra", ""]), max_size=7),
+        )
+    )
+    rows = draw(st.lists(st.lists(_CELLS, max_size=7), max_size=5))
+    text = "\n".join(",".join(row) for row in [header, *rows]) + "\n"
+    prefix = draw(st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe"]))
+    codec = draw(st.sampled_from(["utf-8", "latin-1", "utf-16"]))
+    try:
+        data = text.encode(codec)
+    except UnicodeEncodeError:
+        data = text.encode("utf-8")
+    junk = draw(st.binary(max_size=8))
+    cut = draw(st.integers(0, len(data)))
+    return prefix + data[:cut] + junk + data[cut:]
+
+
+@FUZZ
+@given(_csv_bytes())
+@example(b"\xef\xbb\xbfR,A,B,n,s\n1,1,0,,\n")
+@example(b"R,A,B,n,s\n1,1,0,\xe9,\n")
+def test_random_csv_samples(model_file: Path, tmp_path: Path, data: bytes) -> None:
+    sample = tmp_path / "s.csv"
+    sample.write_bytes(data)
+    _one_line_failure(*_run(["sample", "coverage", str(model_file), str(sample), "--t", "1"]))
+    _one_line_failure(
+        *_run(["sample", str(model_file), "--algorithm", "csv", "--csv", str(sample), "-q"])
+    )
