@@ -1,7 +1,8 @@
 """`pimp measure`, `pimp campaigns`, `pimp export runs`: measurement campaigns from the shell.
 
-Progress goes to stderr (a rich progress bar with the ETA), data to stdout (the campaign id,
-the campaign table, the exported runs).
+Progress goes to stderr (one line per finished run, and a bar on a terminal: `cli.progress`),
+data to stdout (the campaign id, the campaign table, the exported runs). `--detach` hands the
+campaign to a process of its own and returns at once.
 """
 
 from __future__ import annotations
@@ -21,13 +22,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure = subparsers.add_parser(
         "measure",
         help="sample a feature model and measure every configuration on an LLM",
-        description="Create a sample and a campaign (sample x task x repetitions) and run it, "
-        "or resume a campaign with --resume ID. Prints the campaign id on stdout.",
+        description="Create a sample (or take a stored one with --sample) and a campaign "
+        "(sample x task x repetitions) and run it, or resume a campaign with --resume ID. "
+        "Prints the campaign id on stdout.",
     )
     add_db_option(measure)
     measure.add_argument("feature_model", nargs="?", metavar="FEATURE_MODEL",
                          help="generation-settings feature model (.uvl / .xml)")  # fmt: skip
     measure.add_argument("--resume", type=int, metavar="ID", help="resume campaign ID")
+    measure.add_argument("--sample", metavar="ID|NAME",
+                         help="measure this stored sample instead of sampling again")  # fmt: skip
+    measure.add_argument("--detach", action="store_true",
+                         help="run in a process of its own that outlives this terminal; "
+                         "prints the campaign id and how to watch it")  # fmt: skip
     measure.add_argument("--llm", default="smollm2",
                          help="smollm2 (default), a local path, a cached Hugging Face id, "
                          "or config:PATH/config.json (random weights, cost only)")  # fmt: skip
@@ -72,19 +79,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def measure_command(args: argparse.Namespace) -> int:
     if args.resume is not None:
-        if args.feature_model:
-            raise PimpError("measure: give either FEATURE_MODEL or --resume ID, not both")
-        return _run(args.db, args.resume)
-    if not args.feature_model:
-        raise PimpError("measure: FEATURE_MODEL (or --resume ID) is required")
-    campaign_id = _create(args)
-    print(campaign_id, flush=True)
-    return _run(args.db, campaign_id)
+        if args.feature_model or args.sample:
+            raise PimpError("measure: --resume ID takes no FEATURE_MODEL or --sample")
+        campaign_id = args.resume
+    else:
+        if bool(args.feature_model) == bool(args.sample):
+            raise PimpError("measure: give FEATURE_MODEL or --sample ID|NAME (or --resume ID)")
+        campaign_id = _create(args)
+        print(campaign_id, flush=True)
+    if args.detach:
+        from pimp_tui.services.campaigns import resume, start_detached
+
+        started = start_detached(args.db, campaign_id) if args.resume is None else None
+        if started is None:
+            message, started = resume(args.db, campaign_id)
+            print(message, file=sys.stderr)
+        if started is not None:
+            print(started.how_to_watch(args.db), file=sys.stderr)
+        return 0
+    return _run(args.db, campaign_id, withdraw=args.resume is not None)
 
 
 def _create(args: argparse.Namespace) -> int:
     """Check everything cheap first (model file, LLM, task), then sample and plan."""
-    from pimp_tui.measure import campaign
     from pimp_tui.measure.llm import resolve
     from pimp_tui.measure.tasks import load_task
     from pimp_tui.sampling import draw
@@ -95,6 +112,10 @@ def _create(args: argparse.Namespace) -> int:
 
     if args.prompts < 1 or args.repetitions < 1:
         raise PimpError("measure: --prompts and --repetitions must be at least 1")
+    if args.sample:
+        from pimp_tui.services.campaigns import stored_sample_id
+
+        return _plan(args, stored_sample_id(args.db, args.sample))
     base = load_model(args.feature_model)
     resolve(args.llm)
     load_task(args.task, args.prompts, args.seed)
@@ -119,6 +140,12 @@ def _create(args: argparse.Namespace) -> int:
         )  # fmt: skip
     finally:
         db.conn.close()
+    return _plan(args, sample_id)
+
+
+def _plan(args: argparse.Namespace, sample_id: int) -> int:
+    from pimp_tui.measure import campaign
+
     options: dict[str, Any] = {
         "cooldown_s": args.cooldown,
         "idle_s": args.idle,
@@ -133,56 +160,20 @@ def _create(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
-def _run(db_path: str, campaign_id: int) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+def _run(db_path: str, campaign_id: int, withdraw: bool) -> int:
+    """Run here in the foreground; a resume withdraws an earlier pause or stop request."""
+    from pimp_tui.cli.progress import run_with_progress
 
-    from pimp_tui.measure.campaign import (
-        CampaignProgress,
-        CampaignStatus,
-        RunFinished,
-        run_campaign,
-    )
+    if withdraw:
+        from pimp_tui.store import control
+        from pimp_tui.store.db import open_store
 
-    console = Console(stderr=True)
-    columns = (
-        TextColumn(f"campaign {campaign_id}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed  ETA {task.fields[eta]}"),
-    )
-    ended, bars = "", []
-    with Progress(*columns, console=console, transient=False) as progress:
-
-        def on_event(event: object) -> None:
-            nonlocal ended
-            if isinstance(event, CampaignProgress):
-                if not bars:  # shown once the campaign is this process's and runs start
-                    bars.append(progress.add_task("runs", failed=0, eta="-"))
-                progress.update(
-                    bars[0], total=event.total, completed=event.done + event.failed,
-                    failed=event.failed, eta=_duration(event.eta_s),
-                )  # fmt: skip
-            elif isinstance(event, RunFinished) and event.status == "failed":
-                progress.console.print(f"run {event.run_id} failed: {event.error}")
-            elif isinstance(event, CampaignStatus) and event.message:
-                ended = event.message
-
-        status = run_campaign(
-            db_path, campaign_id, on_event=on_event, notify=progress.console.print
-        )
-    why = f" (every run failed; the first: {ended})" if status == "failed" and ended else ""
-    console.print(f"campaign {campaign_id}: {status}{why}", markup=False, highlight=False,
-                  soft_wrap=True)  # fmt: skip
-    return 0 if status == "done" else 1
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+        db = open_store(db_path)
+        try:
+            control.request(db, campaign_id, None)
+        finally:
+            db.conn.close()
+    return run_with_progress(db_path, campaign_id)
 
 
 def campaigns_command(args: argparse.Namespace) -> int:

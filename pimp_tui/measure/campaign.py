@@ -7,21 +7,27 @@ the random order planned with the seed, a cooldown separates runs. Each run is c
 finishes, with its power trace; `kill -9` loses at most the run in flight, which a resume redoes.
 
 The loop reports through `on_event` (dataclass events, so a TUI can post them as messages) and
-stops between runs when `pause` or `cancel` is set. It opens its own store connection: call it
-from the thread that runs it.
+stops between runs when `pause` or `cancel` is set or when any process asks it to through the
+store (`store.control`): pause and cancel after the run in flight, stop at the next generation
+step, the stopped run going back to the plan. It writes its power samples to the store as they
+come, for windows of other processes. It opens its own store connection: call it from the
+thread that runs it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pimp_tui.errors import PimpError
+from pimp_tui.measure.eta import campaign_remaining_s
 from pimp_tui.store import campaigns as store
+from pimp_tui.store import control
 from pimp_tui.store.db import open_store
 
 DEFAULT_COOLDOWN_S = 0.5
@@ -29,6 +35,8 @@ DEFAULT_IDLE_S = 2.0
 DEFAULT_HZ = 10.0
 TRACE_EVERY_S = 0.5
 HEARTBEAT_EVERY_S = 5.0
+CONTROL_EVERY_S = 0.5
+"""How often the loop reads its control state and writes live power while it works."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ class RunFinished:
     status: str
     metrics: Mapping[str, Any]
     error: str | None
+    configuration_id: int = 0
+    repetition: int = 0
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,11 @@ class _Heartbeat:
         self.thread.join()
 
 
+class _StopNow(BaseException):
+    """Raised at a generation step when 'stop' is asked: the run in flight is abandoned (a
+    BaseException, so the runner does not record it as a failed run)."""
+
+
 class _Loop:
     def __init__(self, db, db_path, campaign_id, on_event, pause, cancel, notify) -> None:  # noqa: ANN001
         self.db, self.db_path, self.id = db, db_path, campaign_id
@@ -190,9 +205,30 @@ class _Loop:
         self.cancel = cancel or threading.Event()
         self.notify = notify or (lambda message: None)
         self.last_trace = 0.0
+        self.control: str | None = None
+        self.last_control = 0.0
+        self.unix_offset = time.time() - time.monotonic()
 
     def _stopping(self) -> bool:
-        return self.pause.is_set() or self.cancel.is_set()
+        return self.pause.is_set() or self._cancelled() or self.control is not None
+
+    def _cancelled(self) -> bool:
+        return self.cancel.is_set() or self.control == "cancel"
+
+    def _check_control(self, force: bool = False) -> None:
+        """Read what other processes ask, at most every CONTROL_EVERY_S (always when
+        `force`)."""
+        now = time.monotonic()
+        if force or now - self.last_control >= CONTROL_EVERY_S:
+            self.last_control = now
+            self.control = control.requested(self.db, self.id)
+
+    def _publish(self, samples: list) -> list:
+        """Power samples go to the store for other windows as they are taken."""
+        control.add_live_power(
+            self.db, self.id, [(s.t + self.unix_offset, s.device, s.watts) for s in samples]
+        )
+        return samples
 
     def run(self) -> str:
         camp = store.get_campaign(self.db, self.id)
@@ -212,15 +248,18 @@ class _Loop:
             with _Heartbeat(self.db_path, self.id):
                 status = self._run(camp)
         except KeyboardInterrupt:
-            store.set_status(self.db, self.id, "paused", error="interrupted")
+            store.set_status(self.db, self.id, "paused", error="interrupted", control=None)
             raise
         except BaseException as exc:
-            store.set_status(self.db, self.id, "failed", error=str(exc) or type(exc).__name__)
+            store.set_status(self.db, self.id, "failed", error=str(exc) or type(exc).__name__,
+                             control=None)  # fmt: skip
             self.emit(CampaignStatus(self.id, "failed", str(exc)))
             raise
+        finally:
+            control.clear_live_power(self.db, self.id)
         # A campaign none of whose runs worked failed, and says why.
         error = store.first_error(self.db, self.id) if status == "failed" else None
-        store.set_status(self.db, self.id, status, error=error)
+        store.set_status(self.db, self.id, status, error=error, control=None)
         self.emit(CampaignStatus(self.id, status, error or ""))
         return status
 
@@ -274,21 +313,24 @@ class _Loop:
         pending = store.pending_runs(self.db, self.id)
         counts = store.get_campaign(self.db, self.id)
         total, done, failed = counts["total"], counts["done"], counts["failed"]
-        started, finished_here = time.monotonic(), 0
-        self.emit(CampaignProgress(self.id, done, failed, total, 0.0, None))
+        started = time.monotonic()
+        eta = campaign_remaining_s(self.db, self.id)
+        self.emit(CampaignProgress(self.id, done, failed, total, 0.0, eta))
         for run in pending:
+            self._check_control(force=True)
             if self._stopping():
                 break
-            settings, key, error = None, None, None
+            settings, key, error, where = None, None, None, None
             try:
                 settings = generation_settings(run["config"])
                 key: Hashable = load_key(settings)
             except Exception as exc:  # a configuration the mapping rejects is a failed run
                 settings, error = None, f"{type(exc).__name__}: {exc}"
+                where = traceback.format_exc()
             if settings is not None and params.get("warmup", True) and key != llm.load_key:
                 warm_up(llm, task, settings, key)
             # Samples since the last run (cooldown, model load, warm-up) are not this run's.
-            self.emit(PowerTrace(self.id, None, monitor.drain()))
+            self.emit(PowerTrace(self.id, None, self._publish(monitor.drain())))
             store.start_run(self.db, self.id, run["id"])
             self.emit(RunStarted(self.id, run["id"], run["position"], run["configuration_id"],
                                  run["repetition"], run["config"]))  # fmt: skip
@@ -298,50 +340,64 @@ class _Loop:
             def on_step(run_id: int = run["id"], trace: list = trace) -> None:
                 self._during_run(run_id, monitor, trace)
 
-            if settings is None:
-                outcome = RunOutcome("failed", {"sensor": sensor.name}, error)
-            else:
-                run_task, run_settings = for_point(task, run["config"], settings, llm.tokenizer)
-                outcome = run_configuration(
-                    llm, run_task, run_settings, key, sensor, idle_watts=idle,
-                    max_new_tokens=params.get("max_new_tokens"), on_step=on_step,
-                    prefill_split=bool(params.get("prefill_split")),
-                )  # fmt: skip
-            trace.extend(monitor.drain())
+            try:
+                if settings is None:
+                    outcome = RunOutcome("failed", {"sensor": sensor.name}, error,
+                                         traceback=where)  # fmt: skip
+                else:
+                    run_task, run_settings = for_point(task, run["config"], settings, llm.tokenizer)
+                    outcome = run_configuration(
+                        llm, run_task, run_settings, key, sensor, idle_watts=idle,
+                        max_new_tokens=params.get("max_new_tokens"), on_step=on_step,
+                        prefill_split=bool(params.get("prefill_split")),
+                    )  # fmt: skip
+            except _StopNow:
+                control.abandon_run(self.db, run["id"])
+                self.notify(f"stopped: run {run['id']} goes back to the plan")
+                break
+            trace.extend(self._publish(monitor.drain()))
             rows = [(s.t - t0, s.device, s.watts, s.temperature_c, s.sm_clock_mhz,
                      s.utilisation_pct, s.memory_used_mib) for s in trace]  # fmt: skip
+            control.store_run_details(self.db, run["id"], outcome.outputs, outcome.traceback)
             store.finish_run(self.db, run["id"], outcome.status, outcome.metrics,
                              outcome.error, rows)  # fmt: skip
             done += outcome.status == "done"
             failed += outcome.status == "failed"
-            finished_here += 1
             self.emit(RunFinished(self.id, run["id"], outcome.status, outcome.metrics,
-                                  outcome.error))  # fmt: skip
+                                  outcome.error, run["configuration_id"],
+                                  run["repetition"]))  # fmt: skip
             elapsed = time.monotonic() - started
             left = total - done - failed
-            eta = elapsed / finished_here * left
+            eta = campaign_remaining_s(self.db, self.id)
             self.emit(CampaignProgress(self.id, done, failed, total, elapsed, eta))
             if left:
-                self._cooldown(float(params.get("cooldown_s", DEFAULT_COOLDOWN_S)))
-        if self.cancel.is_set():
+                self._cooldown(float(params.get("cooldown_s", DEFAULT_COOLDOWN_S)), monitor)
+        if self._cancelled():
             return "cancelled"
         if done + failed < total:
             return "paused"
         return "failed" if done == 0 else "done"
 
     def _during_run(self, run_id: int, monitor: Any, trace: list) -> None:
-        """Called at every generation step: keep the run's samples, forward them live."""
+        """Called at every generation step: keep the run's samples, forward them live, and
+        stop here when asked to stop now."""
         now = time.monotonic()
         if now - self.last_trace >= TRACE_EVERY_S:
             self.last_trace = now
-            fresh = monitor.drain()
+            fresh = self._publish(monitor.drain())
             trace.extend(fresh)
             self.emit(PowerTrace(self.id, run_id, fresh))
+        self._check_control()
+        if self.control == "stop":
+            raise _StopNow
 
-    def _cooldown(self, seconds: float) -> None:
+    def _cooldown(self, seconds: float, monitor: Any) -> None:
+        """Wait between runs, still publishing power (these samples belong to no run)."""
         deadline = time.monotonic() + seconds
         while not self._stopping():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             self.cancel.wait(min(0.1, remaining))
+            self._check_control()
+            self.emit(PowerTrace(self.id, None, self._publish(monitor.drain())))

@@ -12,6 +12,7 @@ import platform
 import resource
 import sys
 import time
+import traceback
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -45,7 +46,9 @@ class RunOutcome:
     status: str
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
-    outputs: list[str] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    """Per prompt: its text, the reference answer, what was generated, whether it scored."""
+    traceback: str | None = None
 
 
 @dataclass
@@ -200,7 +203,10 @@ def run_configuration(
                 pass
         _after_failure(llm, exc)
         text = f"{type(exc).__name__}: {exc}".strip()
-        return RunOutcome("failed", _context(llm, sensor, settings, None), text[:ERROR_CHARS])
+        return RunOutcome(
+            "failed", _context(llm, sensor, settings, None), text[:ERROR_CHARS],
+            traceback=traceback.format_exc()[-4 * ERROR_CHARS :],
+        )  # fmt: skip
 
 
 def _prefill_split(
@@ -269,7 +275,7 @@ def _finish(
     pad = llm.tokenizer.pad_token_id
     pad = None if pad in eos else pad
     input_tokens = output_tokens = 0
-    outputs: list[str] = []
+    outputs: list[dict[str, Any]] = []
     scores: list[tuple[Prompt, bool]] = []
     ttfts, tpots = [], []
     for chunk, enc, seqs, (start, first, end, positions) in zip(
@@ -286,9 +292,12 @@ def _finish(
         per_prompt = max(1, len(new) // len(chunk))
         for prompt, row in zip(chunk, new[::per_prompt], strict=False):
             text = "" if llm.cost_only else llm.tokenizer.decode(row, skip_special_tokens=True)
-            outputs.append(text)
-            if not llm.cost_only and task.scored:
-                scores.append((prompt, task.score(prompt, text)))
+            scored = None if llm.cost_only or not task.scored else task.score(prompt, text)
+            outputs.append(
+                {"prompt": prompt.text, "answer": prompt.answer, "output": text, "correct": scored}
+            )
+            if scored is not None:
+                scores.append((prompt, scored))
     requests = len(task.prompts)
     accuracy, correct = task.summarize(scores) if scores else (None, None)
     gross = reading.joules if reading.joules > 0 or not reading.short_window else None

@@ -178,4 +178,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE samples ADD COLUMN lower_bound INTEGER;
         """,
     ),
+    (
+        7,
+        """
+        ALTER TABLE campaigns ADD COLUMN control TEXT; -- 'pause', 'cancel' or 'stop' asked by
+                                                       -- any window, cleared by the worker
+        ALTER TABLE runs ADD COLUMN traceback TEXT;    -- where a failed run raised
+        ALTER TABLE runs ADD COLUMN outputs TEXT;      -- JSON per prompt: prompt, output, correct
+        CREATE TABLE live_power (                      -- the last minutes of a running campaign's
+            campaign_id INTEGER NOT NULL               -- power, for windows in other processes
+                REFERENCES campaigns(id) ON DELETE CASCADE,
+            t REAL NOT NULL,                           -- unix time
+            device INTEGER NOT NULL,
+            watts REAL NOT NULL
+        );
+        CREATE INDEX live_power_campaign ON live_power (campaign_id, t);
+        """,
+    ),
 ]

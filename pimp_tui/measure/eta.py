@@ -1,0 +1,136 @@
+"""How long a campaign has left, from what its finished runs took: the one estimate the CLI, the
+log and the workbench all show.
+
+A run's cost depends mostly on its decoding strategy and its output length, so each remaining
+run is priced by the finished runs that share both (their mean duration), else by those that
+share its strategy (seconds per output token allowed), else by all (the same, over every
+strategy). Between two runs the campaign also spends a gap (cooldown, warm-up, model reloads);
+the median gap seen so far is added per remaining run. Start-up (model load, idle baseline) is
+no run's cost, so it never inflates the estimate.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from pimp_tui.errors import PimpError
+from pimp_tui.measure.settings import STRATEGIES
+
+
+@dataclass(frozen=True)
+class RunTiming:
+    """A planned run as the estimate sees it: its cost shape and, once started, its times."""
+
+    position: int
+    status: str
+    strategy: str | None
+    max_new_tokens: int | None
+    started: float | None = None
+    """Unix time the run's window opened (None while pending)."""
+    finished: float | None = None
+
+
+def cost_shape(
+    config: Mapping[str, Any], max_new_tokens: int | None
+) -> tuple[str | None, int | None]:
+    """(decoding strategy, output length) of a configuration; the campaign's override of
+    max_new_tokens wins over the configuration's own."""
+    strategy = next((name for name in STRATEGIES if config.get(name) is True), None)
+    length = max_new_tokens if max_new_tokens is not None else config.get("max_new_tokens")
+    return strategy, int(length) if isinstance(length, int | float) else None
+
+
+def remaining_s(runs: Sequence[RunTiming], now: float | None = None) -> float | None:
+    """Seconds until every unfinished run is done; None before the first run has finished."""
+    now = time.time() if now is None else now
+    finished = [r for r in runs if r.status in ("done", "failed") and r.started and r.finished]
+    if not finished:
+        return None
+    durations = {r.position: max(r.finished - r.started, 0.0) for r in finished}  # type: ignore[operator]
+    price = _Pricer(finished, durations)
+    gaps = _gaps(finished)
+    gap = statistics.median(gaps) if gaps else 0.0
+    left = 0.0
+    for run in runs:
+        if run.status in ("done", "failed"):
+            continue
+        cost = price(run)
+        if run.status == "running" and run.started is not None:
+            left += max(cost - (now - run.started), 0.0)
+        else:
+            left += gap + cost
+    return left
+
+
+class _Pricer:
+    """Expected duration of a run from finished runs of the same shape, or the nearest one."""
+
+    def __init__(self, finished: Sequence[RunTiming], durations: Mapping[int, float]) -> None:
+        self.by_shape: dict[tuple, list[float]] = {}
+        self.rate_by_strategy: dict[str | None, list[float]] = {}
+        self.all = list(durations.values())
+        rate_seconds = rate_tokens = 0.0
+        for run in finished:
+            seconds = durations[run.position]
+            self.by_shape.setdefault((run.strategy, run.max_new_tokens), []).append(seconds)
+            if run.max_new_tokens:
+                pair = self.rate_by_strategy.setdefault(run.strategy, [0.0, 0.0])
+                pair[0] += seconds
+                pair[1] += run.max_new_tokens
+                rate_seconds += seconds
+                rate_tokens += run.max_new_tokens
+        self.rate = rate_seconds / rate_tokens if rate_tokens else None
+
+    def __call__(self, run: RunTiming) -> float:
+        same = self.by_shape.get((run.strategy, run.max_new_tokens))
+        if same:
+            return statistics.fmean(same)
+        if run.max_new_tokens:
+            pair = self.rate_by_strategy.get(run.strategy)
+            if pair and pair[1]:
+                return pair[0] / pair[1] * run.max_new_tokens
+            if self.rate is not None:
+                return self.rate * run.max_new_tokens
+        return statistics.fmean(self.all)
+
+
+def _gaps(finished: Sequence[RunTiming]) -> list[float]:
+    """Idle time between one run's end and the next run's start, in the order they ran."""
+    ordered = sorted(finished, key=lambda r: r.started or 0.0)
+    return [
+        max(b.started - a.finished, 0.0)  # type: ignore[operator]
+        for a, b in zip(ordered, ordered[1:], strict=False)
+    ]
+
+
+def campaign_remaining_s(
+    db: sqlite_utils.Database, campaign_id: int, now: float | None = None
+) -> float | None:
+    """The estimate for a stored campaign (None before its first run has finished)."""
+    from pimp_tui.store.runs import run_timings
+
+    try:
+        override, rows = run_timings(db, campaign_id)
+    except PimpError:
+        return None
+    runs = []
+    for row in rows:
+        strategy, length = cost_shape(row["config"], override)
+        runs.append(
+            RunTiming(row["position"], row["status"], strategy, length,
+                      _unix(row["started_at"]), _unix(row["finished_at"]))
+        )  # fmt: skip
+    return remaining_s(runs, now)
+
+
+def _unix(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
