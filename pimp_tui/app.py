@@ -197,6 +197,37 @@ class PimpApp(App[None]):
         keys.append(("ctrl+q", "Quit"))
         self.push_screen(HelpScreen(screen.TITLE or screen.PANE, screen.HELP, keys))
 
+    async def action_quit(self) -> None:
+        """Quit; when campaigns are running, say that they keep running and ask first."""
+        self.check_before_quit()
+
+    @background("quit")
+    def check_before_quit(self) -> None:
+        from pimp_tui.services.monitor import running_campaigns
+
+        running = running_campaigns(self.db_path)
+        self.call_from_thread(self._quit, running)
+
+    def _quit(self, running: list[dict[str, Any]]) -> None:
+        if not running:
+            self.exit()
+            return
+        from pimp_tui.screens.dialogs import ConfirmScreen
+
+        ids = ", ".join(f"#{c['id']} (pid {c['pid']})" for c in running)
+        first = running[0]["id"]
+        note = (
+            f"Campaign {ids} keeps running after pimp closes. To come back: "
+            f"pimp --db {self.db_path} (Monitor: key 3); to pause it: "
+            f"pimp --db {self.db_path} campaign pause {first}."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(message=note)
+
+        self.push_screen(ConfirmScreen("Quit pimp", note + "\n\nQuit now?", "quit"), answered)
+
     def action_next_theme(self) -> None:
         themes = ["textual-dark", "textual-light", "nord", "gruvbox", "monokai"]
         current = themes.index(self.theme) if self.theme in themes else -1

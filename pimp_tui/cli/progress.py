@@ -14,14 +14,7 @@ import time
 from typing import IO, Any
 
 from pimp_tui.measure.campaign import CampaignProgress, RunFinished, RunStarted
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+from pimp_tui.measure.eta import format_duration as duration
 
 
 def run_line(event: RunFinished, finished: int, total: int, eta_s: float | None) -> str:

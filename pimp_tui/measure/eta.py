@@ -134,3 +134,12 @@ def _unix(stamp: str | None) -> float | None:
     if not stamp:
         return None
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def format_duration(seconds: float | None) -> str:
+    """h:mm:ss, the way the CLI, the log and the workbench all write a time left."""
+    if seconds is None:
+        return "-"
+    whole = int(round(max(seconds, 0.0)))
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"

@@ -1,4 +1,4 @@
-"""Small modal dialogs: a text prompt validated as you type, and a pick-one list."""
+"""Small modal dialogs: a text prompt validated as you type, a pick-one list, a yes/no question."""
 
 from __future__ import annotations
 
@@ -112,3 +112,26 @@ class ChoiceScreen(ModalScreen["str | None"]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask before doing something that cannot be undone; y/enter confirms, n/esc declines."""
+
+    DEFAULT_CSS = _CSS.format(name="ConfirmScreen")
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, title: str, message: str, yes: str = "yes") -> None:
+        super().__init__()
+        self._title, self._message, self._yes = title, message, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self._title
+            box.border_subtitle = f"y/enter: {self._yes} · n/esc: no"
+            yield Static(self._message, markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,12 +1,14 @@
-"""Monitor pane: start, pause, resume and cancel measurement campaigns; watch power, progress
-and finished runs. Everything but the live trace is read from the store, so a campaign started
-by `pimp measure run` in another shell is watched the same way as one started here."""
+"""Monitor pane: start campaigns in processes of their own; pause, resume, cancel or stop any
+campaign of the store; watch its power, progress and finished runs; open a run.
+
+Everything is read from the store, so a campaign started here, by `pimp measure` in another
+shell, or by another window is watched and controlled the same way, and closing this window
+never stops one."""
 
 from __future__ import annotations
 
-import threading
+import time
 from collections import deque
-from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
@@ -17,26 +19,20 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from pimp_tui.measure.eta import format_duration as duration
 from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.screens.campaign_form import CampaignForm
-from pimp_tui.screens.dialogs import ChoiceScreen
+from pimp_tui.screens.dialogs import ChoiceScreen, ConfirmScreen
 from pimp_tui.services.monitor import CampaignState
 from pimp_tui.widgets.plot import decimate
 from pimp_tui.widgets.power_chart import PowerChart
 
-CHART_HZ = 4.0
 POLL_S = 1.0
-TRACE_WINDOW = 1200
-"""Samples kept per device for the chart (two minutes at 10 Hz)."""
-
-
-class LocalCampaign:
-    """A campaign this process runs: its flags and what it last said."""
-
-    def __init__(self, campaign_id: int) -> None:
-        self.id = campaign_id
-        self.pause = threading.Event()
-        self.cancel = threading.Event()
+"""How often the store is read while the pane is shown."""
+IDLE_CHART_S = 1.0
+"""How often the GPU's idle power is looked at (redrawn only when it has new samples)."""
+LIVE_WINDOW_S = 120.0
+"""Seconds of live power the chart shows."""
 
 
 class MonitorScreen(PaneScreen):
@@ -47,20 +43,27 @@ class MonitorScreen(PaneScreen):
 
 New campaign (n) asks for the stored sample, the task (arith, gsm8k, jsonl:PATH), the model
 (smollm2, a local directory such as sample_models/tiny-llama, a cached HF id, config:PATH) and
-the sensor, then runs it in the background. Pause (p) and cancel (c) take effect between runs;
-resume (r) carries on with the pending runs (also after a crash or a restart). Open (o) picks
-another campaign to watch: one running headless (`pimp measure run`) is followed through the
-store.
+the sensor, then starts it [b]in a process of its own[/b]: closing this window, quitting pimp or
+losing the SSH connection never stops it, and its log (one line per run) is written next to the
+store. Reopen pimp to watch it again.
 
-The chart is the live power per device, from the sensor named on its first line: [b]nvml[/b]
-(GPU counters), [b]rapl[/b] (CPU package) or [b]estimate[/b] (CPU time × a stated power figure:
-a labelled estimate, never a measurement). The table lists finished runs as they land.
+Any campaign of the store, whoever started it, is controlled from here or from a shell
+(`pimp campaign pause|resume|cancel|stop ID`): pause (p) and cancel (c) act after the run in
+flight, stop now (s) abandons the run in flight (resume redoes it), resume (r) carries on with
+the pending runs. Open (o) picks another campaign to watch; enter opens the selected run
+(settings, metrics, sensor caveats, trace, generated texts, error).
+
+The chart is the watched campaign's power, from its own sensor, named on its first line:
+[b]nvml[/b] (GPU counters), [b]rapl[/b] (CPU package) or [b]estimate[/b] (CPU time × a stated
+power figure: a labelled estimate, never a measurement). With no campaign running it shows the
+GPUs' idle power (labelled), or says that nothing runs.
 """
     BINDINGS = [
         Binding("n", "new", "New", tooltip="Plan and start a campaign on a stored sample"),
         Binding("p", "pause", "Pause", tooltip="Pause after the current run"),
         Binding("r", "resume", "Resume", tooltip="Resume the campaign shown"),
         Binding("c", "cancel_campaign", "Cancel", tooltip="Cancel after the current run"),
+        Binding("s", "stop", "Stop", tooltip="Stop now; the run in flight is redone on resume"),
         Binding("o", "open", "Open", tooltip="Watch another campaign"),
     ]
     DEFAULT_CSS = """
@@ -74,43 +77,29 @@ a labelled estimate, never a measurement). The table lists finished runs as they
     MonitorScreen DataTable:focus { border: round $accent; }
     """
 
-    class CampaignEvent(Message):
-        def __init__(self, event: Any) -> None:
-            super().__init__()
-            self.event = event
-
     class Polled(Message):
         def __init__(self, state: CampaignState) -> None:
             super().__init__()
             self.state = state
 
-    class LocalDone(Message):
-        def __init__(self, campaign_id: int, status: str) -> None:
-            super().__init__()
-            self.campaign_id, self.status = campaign_id, status
-
     def __init__(self) -> None:
         super().__init__()
         self.campaign_id: int | None = None
-        self.local: LocalCampaign | None = None
+        self._campaign: dict[str, Any] | None = None
         self._seen: set[int] = set()
         """Finished runs already in the table (overlapping polls may report one twice)."""
-        self._trace: dict[int, deque[float]] = {}
-        self._trace_dirty = False
-        self._sensor_label = "none yet"
-        self._idle_label = ""
+        self._live: dict[int, deque[tuple[float, float]]] = {}
+        self._live_after = 0.0
         self._idle_monitor: Any = None
-        self._chart_timer: Timer | None = None
+        self._idle_probed = False
+        self._idle_drawn = -1
         self._poll_timer: Timer | None = None
+        self._idle_timer: Timer | None = None
         self._visible = False
         self._prompt = ""
         self._hidden: set[str] = set()
-        self._campaign: dict[str, Any] | None = None
-
-    @property
-    def sensor_name(self) -> str | None:
-        """The sensor the app was started with (`--sensor`), else automatic."""
-        return self.pimp.sensor
+        self._shown: dict[str, str] = {}
+        """What each Static last showed: an unchanged state repaints nothing."""
 
     def compose(self) -> ComposeResult:
         title = self.pane_title("no campaign yet: n measures a stored sample")
@@ -122,222 +111,212 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         yield Static("", id="now")
         yield PowerChart(id="chart")
         table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
-        table.border_title = "Finished runs"
+        table.border_title = "Finished runs (enter opens)"
         yield table
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        for label in ("pos", "rep", "status", "J", "net J", "s", "tok/s", "acc", "sensor"):
+        for label in ("pos", "cfg", "rep", "status", "J", "s", "tok/s", "acc", "configuration"):
             table.add_column(label, key=label)
-        self._chart_timer = self.set_interval(1 / CHART_HZ, self._draw_chart, pause=True)
         self._poll_timer = self.set_interval(POLL_S, self._poll, pause=True)
+        self._idle_timer = self.set_interval(IDLE_CHART_S, self._draw_idle, pause=True)
+        self.query_one(PowerChart).show_message("none", "no campaign running")
 
-    # --- visibility: nothing is drawn or sampled for a hidden pane ------------------------
+    # --- visibility: nothing is read, sampled or drawn for a hidden pane --------------------
 
     def sync(self) -> None:
         self._visible = True
-        if self._chart_timer is not None:
-            self._chart_timer.resume()
         if self._poll_timer is not None:
             self._poll_timer.resume()
         self._poll()
-        if self.local is None:
-            self._start_idle_monitor()
 
     def on_screen_suspend(self) -> None:
         self._visible = False
-        if self._chart_timer is not None:
-            self._chart_timer.pause()
         if self._poll_timer is not None:
             self._poll_timer.pause()
         self._stop_idle_monitor()
 
     def on_unmount(self) -> None:
         self._stop_idle_monitor()
-        if self.local is not None:
-            self.local.pause.set()
+
+    # --- the chart ------------------------------------------------------------------------
+
+    def _watched_running(self) -> bool:
+        camp = self._campaign
+        return bool(camp and camp["alive"])
+
+    def _draw_live(self) -> None:
+        chart = self.query_one(PowerChart)
+        camp = self._campaign
+        assert camp is not None
+        label = f"{camp['sensor'] or 'starting'} · campaign #{camp['id']} · live"
+        if not any(self._live.values()):
+            chart.show_message(label, "waiting for the campaign's first power samples…")
+            return
+        newest = max(points[-1][0] for points in self._live.values() if points)
+        oldest = min(points[0][0] for points in self._live.values() if points)
+        wanted = chart.points_wanted
+        series = {d: decimate([w for _, w in p], wanted) for d, p in self._live.items()}
+        chart.show(series, label, (0.0, newest - oldest))
+
+    def _draw_idle(self) -> None:
+        """No campaign runs: the GPUs' idle power where NVML answers, else say so."""
+        chart = self.query_one(PowerChart)
+        camp = self._campaign
+        what = f"campaign #{camp['id']} {camp['status']}" if camp else "no campaign yet"
+        monitor = self._idle_monitor
+        if monitor is None:
+            chart.show_message("none", f"no campaign running ({what}): nothing is measured")
+            return
+        if monitor.samples_taken == self._idle_drawn:
+            return
+        self._idle_drawn = monitor.samples_taken
+        samples = monitor.snapshot(max_points=chart.points_wanted)
+        series: dict[int, list[float]] = {}
+        for sample in samples:
+            series.setdefault(sample.device, []).append(sample.watts)
+        span = samples[-1].t - samples[0].t if samples else 0.0
+        chart.show(series, f"nvml · GPU idle power, no campaign running ({what})", (0.0, span))
 
     def _start_idle_monitor(self) -> None:
-        if self._idle_monitor is None:
+        if self._idle_monitor is None and not self._idle_probed:
+            self._idle_probed = True
             self.open_idle_monitor()
+        if self._idle_timer is not None:
+            self._idle_timer.resume()
+        self._draw_idle()
 
     @background("idle-monitor")
     def open_idle_monitor(self) -> None:
-        from pimp_tui.services.monitor import open_power_monitor
+        from pimp_tui.services.monitor import open_gpu_idle_monitor
 
-        monitor = open_power_monitor(self.sensor_name or None)
-        self.app.call_from_thread(self._idle_opened, monitor)
+        monitor = open_gpu_idle_monitor()
+        if monitor is not None:
+            self.app.call_from_thread(self._idle_opened, monitor)
 
     def _idle_opened(self, monitor: Any) -> None:
-        if not self._visible or self.local is not None or self._idle_monitor is not None:
+        if not self._visible or self._watched_running() or self._idle_monitor is not None:
             monitor.stop()
             monitor.sensor.close()
+            self._idle_probed = False
             return
         self._idle_monitor = monitor
-        self._idle_label = _sensor_label(monitor.sensor) + " · live"
+        self._draw_idle()
 
     def _stop_idle_monitor(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.pause()
         monitor, self._idle_monitor = self._idle_monitor, None
+        self._idle_probed, self._idle_drawn = False, -1
         if monitor is not None:
             monitor.stop()
             monitor.sensor.close()
 
-    # --- the chart ------------------------------------------------------------------------
-
-    def _draw_chart(self) -> None:
-        chart = self.query_one(PowerChart)
-        points = chart.points_wanted
-        monitor = self._idle_monitor
-        if monitor is not None and self.local is None and not self._watching_estimate():
-            series: dict[int, list[float]] = {}
-            for s in monitor.snapshot(max_points=points):
-                series.setdefault(s.device, []).append(s.watts)
-            chart.show(series, self._idle_label, 0.0)
-            return
-        if not self._trace_dirty:
-            return
-        self._trace_dirty = False
-        series = {d: decimate(list(v), points) for d, v in self._trace.items()}
-        chart.show(series, self._sensor_label, 0.0)
-
-    def _watching_estimate(self) -> bool:
-        """A campaign of another process measured by the estimate sensor: this process's own
-        estimate says nothing about it, so its last stored run is drawn instead."""
-        camp = self._campaign
-        return bool(camp and camp["alive"] and camp.get("sensor") == "estimate" and self._trace)
-
-    def _add_trace(self, samples: Iterable[Any]) -> None:
-        for s in samples:
-            self._trace.setdefault(s.device, deque(maxlen=TRACE_WINDOW)).append(s.watts)
-            self._trace_dirty = True
-
     # --- store polling --------------------------------------------------------------------
 
     def _poll(self) -> None:
-        self.poll_store(self.campaign_id, len(self._seen), self.local is None)
+        context = self._campaign is None or self._campaign["id"] != self.campaign_id
+        self.poll_store(self.campaign_id, len(self._seen), self._live_after, context)
 
     @background("poll")
-    def poll_store(self, campaign_id: int | None, seen: int, with_trace: bool) -> None:
+    def poll_store(
+        self, campaign_id: int | None, seen: int, live_after: float, context: bool
+    ) -> None:
         from pimp_tui.services.monitor import campaign_state
 
-        self.post_message(
-            self.Polled(campaign_state(self.pimp.db_path, campaign_id, seen, with_trace))
-        )
+        state = campaign_state(self.pimp.db_path, campaign_id, seen, live_after, context)
+        self.post_message(self.Polled(state))
 
     def on_monitor_screen_polled(self, message: Polled) -> None:
         state = message.state
         camp = state.campaign
         if camp is None:
+            if self._visible:
+                self._start_idle_monitor()
             return
         if self.campaign_id is None:
             self.campaign_id = camp["id"]
         if camp["id"] != self.campaign_id:
             return
-        new_campaign = self._campaign is None or self._campaign["id"] != camp["id"]
+        if state.hidden is not None:
+            self._prompt, self._hidden = state.prompt or "", state.hidden
+        elif self._campaign is None or self._campaign["id"] != camp["id"]:
+            return  # an older poll, without the campaign's context: the next one has it
         self._campaign = camp
-        if new_campaign:
-            self._prompt, self._hidden = "", set()
-            self.load_context(camp["id"], camp["task"], camp["prompts"], camp["seed"])
         table = self.query_one("#runs", DataTable)
-        for run in state.finished:
-            if run["id"] not in self._seen:
-                self._seen.add(run["id"])
-                table.add_row(*_run_cells(run), key=str(run["id"]))
-        if state.finished:
+        new_rows = [run for run in state.finished if run["id"] not in self._seen]
+        for run in new_rows:
+            self._seen.add(run["id"])
+            table.add_row(*_run_cells(run, self._hidden), key=str(run["id"]))
+        if new_rows and not table.has_focus:
             table.move_cursor(row=table.row_count - 1)
-        if self.local is None and camp.get("sensor"):
-            if state.trace:
-                self._trace = {d: deque(v, maxlen=TRACE_WINDOW) for d, v in state.trace.items()}
-                self._trace_dirty = True
-                self._sensor_label = f"{camp['sensor']} · last run"
+        for t, device, watts in state.live:
+            points = self._live.setdefault(device, deque())
+            points.append((t, watts))
+            while points and points[0][0] < t - LIVE_WINDOW_S:
+                points.popleft()
+            self._live_after = max(self._live_after, t)
+        if camp["alive"]:
+            self._stop_idle_monitor()
+            self._draw_live()
+        elif self._visible:
+            self._live.clear()
+            self._start_idle_monitor()
         self._show_campaign(camp, state)
 
-    @background("context")
-    def load_context(self, campaign_id: int, task: str, prompts: int, seed: int) -> None:
-        """The first prompt and the abstract features (left out of the running line)."""
-        from pimp_tui.services.monitor import abstract_features, prompt_preview
+    def _update(self, wid: str, content: Text) -> None:
+        """Repaint a line only when what it says changed."""
+        plain = content.markup
+        if self._shown.get(wid) != plain:
+            self._shown[wid] = plain
+            self.query_one(f"#{wid}", Static).update(content)
 
-        text = prompt_preview(task, prompts, seed)
-        hidden = abstract_features(self.pimp.db_path, campaign_id)
-        self.app.call_from_thread(self._context_loaded, text, hidden)
-
-    def _context_loaded(self, prompt: str, hidden: set[str]) -> None:
-        self._prompt, self._hidden = prompt, hidden
-
-    def _show_campaign(self, camp: dict[str, Any], state: CampaignState | None) -> None:
-        here = self.local is not None and self.local.id == camp["id"]
-        where = "here" if here else (f"pid {camp['pid']}" if camp["alive"] else "")
+    def _show_campaign(self, camp: dict[str, Any], state: CampaignState) -> None:
         status = camp["status"]
-        if status == "running" and not camp["alive"] and not here:
+        if status == "running" and not camp["alive"]:
             status = "interrupted (r resumes)"
         title = f"campaign #{camp['id']} {camp['name'] or ''}".rstrip()
-        self.query_one("#monitor-title", Static).update(self.pane_title(title))
+        self._update("monitor-title", self.pane_title(title))
         line = Text()
         line.append(status, style=_STATUS_STYLE.get(camp["status"], ""))
-        if where:
-            line.append(f" ({where})", style="dim")
+        if camp["alive"]:
+            line.append(f" (pid {camp['pid']} on {camp['host']})", style="dim")
+        if camp.get("control") and camp["alive"]:
+            line.append(f" · {camp['control']} asked", style="yellow")
         line.append(f" · sample #{camp['sample_id']} · {camp['task']}×{camp['prompts']}")
         line.append(f" · {camp['repetitions']} rep · {_llm_name(camp['llm'])}")
         line.append(" · sensor ")
         line.append(camp["sensor"] or "auto", style="bold")
-        self.query_one("#campaign-line", Static).update(line)
+        self._update("campaign-line", line)
         done = camp["done"] + camp["failed"]
         bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=max(camp["total"], 1), progress=done)
+        if (bar.total, bar.progress) != (max(camp["total"], 1), done):
+            bar.update(total=max(camp["total"], 1), progress=done)
         eta = Text(f"{done}/{camp['total']} runs")
         if camp["failed"]:
             eta.append(f" · {camp['failed']} failed", style="red")
-        eta_s = state.eta_s if state is not None else None
-        if eta_s is not None and camp["status"] == "running":
-            eta.append(f" · ETA {_duration(eta_s)}")
-        self.query_one("#eta", Static).update(eta)
+        if state.eta_s is not None and camp["alive"]:
+            eta.append(f" · ETA {duration(state.eta_s)}")
+        self._update("eta", eta)
         now = Text()
-        running = state.running if state is not None else None
-        if running is not None and camp["status"] == "running":
-            now.append(f"▶ run {running['position'] + 1} rep {running['repetition'] + 1}: ")
+        running = state.running
+        if running is not None and camp["alive"]:
+            elapsed = time.time() - _unix(running["started_at"])
+            now.append(f"▶ run {running['position'] + 1} (cfg {running['configuration_id']} rep "
+                       f"{running['repetition'] + 1}, {duration(elapsed)}): ")  # fmt: skip
             now.append(_config_summary(running["config"], self._hidden))
         elif camp.get("error") and camp["status"] in ("failed", "paused"):
             now.append(f"error: {camp['error']}", style="red")
+        elif not camp["alive"] and camp["status"] not in ("done", "cancelled"):
+            now.append("not running: r resumes it in a process of its own", style="yellow")
         if self._prompt:
             now.append("\nprompt: " + self._prompt.replace("\n", " "), style="italic")
-        self.query_one("#now", Static).update(now)
-
-    # --- events from a campaign running in this process -------------------------------------
-
-    def on_monitor_screen_campaign_event(self, message: CampaignEvent) -> None:
-        from pimp_tui.measure.campaign import (
-            CampaignStatus,
-            PowerTrace,
-            RunFinished,
-            RunStarted,
-        )
-
-        event = message.event
-        if isinstance(event, PowerTrace):
-            self._add_trace(event.samples)
-        elif isinstance(event, CampaignStatus):
-            if event.message.startswith("sensor "):
-                self._sensor_label = event.message.removeprefix("sensor ")
-            self._poll()
-        elif isinstance(event, RunStarted | RunFinished):
-            self._poll()
-
-    def on_monitor_screen_local_done(self, message: LocalDone) -> None:
-        if self.local is not None and self.local.id == message.campaign_id:
-            self.local = None
-        self.notify(f"campaign #{message.campaign_id}: {message.status}", timeout=5)
-        self._poll()
-        if self._visible:
-            self._start_idle_monitor()
+        self._update("now", now)
 
     # --- actions --------------------------------------------------------------------------
 
     def action_new(self) -> None:
-        if self.local is not None:
-            self.notify("a campaign is already running here: pause or cancel it first",
-                        severity="warning")  # fmt: skip
-            return
         self.prepare_form()
 
     @background("form")
@@ -360,8 +339,8 @@ a labelled estimate, never a measurement). The table lists finished runs as they
             defaults["sample"] = str(ws_sample)
         if defaults.get("sample") not in {k for k, _ in samples}:
             defaults.pop("sample", None)
-        if self.sensor_name:
-            defaults.setdefault("sensor", self.sensor_name)
+        if self.pimp.sensor:
+            defaults.setdefault("sensor", self.pimp.sensor)
         self.app.call_from_thread(
             self.app.push_screen, CampaignForm(samples, defaults), self._form_done
         )
@@ -370,11 +349,14 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         if values is None:
             return
         self.pimp.workspace.extra["campaign_form"] = values
-        self.create_and_run(values)
+        self.create_and_start(values)
 
     @background("campaign-create")
-    def create_and_run(self, values: dict[str, Any]) -> None:
+    def create_and_start(self, values: dict[str, Any]) -> None:
+        """Plan the campaign on the stored sample (nothing is sampled again) and hand it to a
+        process of its own."""
         from pimp_tui.measure.campaign import create_campaign
+        from pimp_tui.services.campaigns import start_detached
 
         campaign_id = create_campaign(
             self.pimp.db_path,
@@ -387,98 +369,73 @@ a labelled estimate, never a measurement). The table lists finished runs as they
             max_new_tokens=values["max_new_tokens"],
             cooldown_s=values["cooldown_s"],
         )
-        self.app.call_from_thread(self._start_local, campaign_id)
+        started = start_detached(self.pimp.db_path, campaign_id)
+        self.app.call_from_thread(self._started, campaign_id, started.pid)
 
-    def _start_local(self, campaign_id: int) -> None:
-        if self.local is not None:
-            return
-        if campaign_id != self.campaign_id:
-            self._switch_to(campaign_id)
-        self._stop_idle_monitor()
-        self._trace = {}
-        self._trace_dirty = True
-        self._sensor_label = "starting…"
-        self.local = LocalCampaign(campaign_id)
-        self.run_local(self.local)
-        self.notify(f"campaign #{campaign_id} started", timeout=3)
-
-    @background("campaign-run", exclusive=False)
-    def run_local(self, local: LocalCampaign) -> None:
-        from pimp_tui.measure.campaign import run_campaign
-
-        app = self.app
-        db_path = self.pimp.db_path
-
-        def emit(event: Any) -> None:
-            # Never raise into the campaign: once the app has closed, events go nowhere and
-            # the campaign carries on to the pause point set on unmount.
-            try:
-                self.post_message(self.CampaignEvent(event))
-            except Exception:  # noqa: BLE001
-                pass
-
-        def say(text: str) -> None:
-            try:
-                app.call_from_thread(app.notify, text, timeout=4)
-            except Exception:  # noqa: BLE001
-                pass
-
-        status = "failed"
-        try:
-            status = run_campaign(
-                db_path, local.id, on_event=emit, pause=local.pause, cancel=local.cancel,
-                notify=say,
-            )  # fmt: skip
-        finally:
-            emit_done = self.LocalDone(local.id, status)
-            try:
-                self.post_message(emit_done)
-            except Exception:  # noqa: BLE001
-                pass
+    def _started(self, campaign_id: int, pid: int) -> None:
+        self._switch_to(campaign_id)
+        self.notify(f"campaign #{campaign_id} runs in process {pid}: it keeps running if this "
+                    "window closes", timeout=5)  # fmt: skip
 
     def _switch_to(self, campaign_id: int) -> None:
         self.campaign_id = campaign_id
         self._campaign = None
         self._seen = set()
+        self._live, self._live_after = {}, 0.0
         self.query_one("#runs", DataTable).clear()
         self._poll()
 
+    def _target(self) -> int | None:
+        if self.campaign_id is None:
+            self.notify("no campaign: n starts one, o opens one", severity="warning")
+        return self.campaign_id
+
     def action_pause(self) -> None:
-        if self._control("pause") and self.local is not None:
-            self.local.pause.set()
-            self.notify("pausing after the current run", timeout=3)
+        if (cid := self._target()) is not None:
+            self.send_control(cid, "pause")
+
+    def action_stop(self) -> None:
+        if (cid := self._target()) is not None:
+            self.send_control(cid, "stop")
 
     def action_cancel_campaign(self) -> None:
-        if self._control("cancel") and self.local is not None:
-            self.local.cancel.set()
-            self.notify("cancelling after the current run", timeout=3)
+        cid = self._target()
+        if cid is None:
+            return
+        camp = self._campaign or {}
+        left = camp.get("total", 0) - camp.get("done", 0) - camp.get("failed", 0)
+        question = (
+            f"Cancel campaign #{cid}? The {left} run(s) not yet finished will not run "
+            "(the finished ones are kept). Pause (p) instead keeps them for later."
+        )
 
-    def _control(self, what: str) -> bool:
-        if self.local is not None and self.local.id == self.campaign_id:
-            return True
-        camp = self._campaign
-        if camp is not None and camp["alive"]:
-            self.notify(
-                f"campaign #{camp['id']} runs in process {camp['pid']} on {camp['host']}: "
-                f"{what} it there (ctrl+c pauses a CLI run)",
-                severity="warning",
-            )
-        else:
-            self.notify(f"no campaign running here to {what}", severity="warning")
-        return False
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send_control(cid, "cancel")
+
+        self.app.push_screen(ConfirmScreen("Cancel campaign", question, "cancel it"), answered)
+
+    @background("control", exclusive=False)
+    def send_control(self, campaign_id: int, action: str) -> None:
+        from pimp_tui.services.campaigns import control
+
+        message = control(self.pimp.db_path, campaign_id, action)
+        self.app.call_from_thread(self._controlled, message)
 
     def action_resume(self) -> None:
-        if self.local is not None:
-            self.notify("a campaign is already running here", severity="warning")
-            return
-        if self.campaign_id is None:
-            self.notify("no campaign to resume: n starts one", severity="warning")
-            return
-        camp = self._campaign
-        if camp is not None and camp["status"] == "done":
-            self.notify(f"campaign #{camp['id']} is done", severity="warning")
-            return
-        self._start_local(self.campaign_id)
+        if (cid := self._target()) is not None:
+            self.send_resume(cid)
+
+    @background("control", exclusive=False)
+    def send_resume(self, campaign_id: int) -> None:
+        from pimp_tui.services.campaigns import resume
+
+        message, _ = resume(self.pimp.db_path, campaign_id)
+        self.app.call_from_thread(self._controlled, message)
+
+    def _controlled(self, message: str) -> None:
+        self.notify(message, timeout=4)
+        self._poll()
 
     def action_open(self) -> None:
         self.list_campaigns()
@@ -500,6 +457,18 @@ a labelled estimate, never a measurement). The table lists finished runs as they
         if key is not None and int(key) != self.campaign_id:
             self._switch_to(int(key))
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_run(int(event.row_key.value))
+
+    @background("run")
+    def open_run(self, run_id: int) -> None:
+        from pimp_tui.screens.run_detail import RunScreen
+        from pimp_tui.services.runs import run_view
+
+        view = run_view(self.pimp.db_path, run_id)
+        self.app.call_from_thread(self.app.push_screen, RunScreen(view))
+
 
 _STATUS_STYLE = {
     "running": "bold green",
@@ -511,13 +480,7 @@ _STATUS_STYLE = {
 }
 
 
-def _sensor_label(sensor: Any) -> str:
-    name = getattr(sensor, "name", "?")
-    source = getattr(sensor, "power_source", "")
-    return f"{name} ({source})" if source and source != name else name
-
-
-def _run_cells(run: dict[str, Any]) -> list[Any]:
+def _run_cells(run: dict[str, Any], hidden: set[str]) -> list[Any]:
     def num(value: Any, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
@@ -525,20 +488,20 @@ def _run_cells(run: dict[str, Any]) -> list[Any]:
     energy = num(run["energy_j"], ".2f") + ("*" if run.get("short_window") else "")
     return [
         run["position"] + 1,
+        run["configuration_id"],
         run["repetition"] + 1,
         status,
         energy,
-        num(run["energy_net_j"], ".2f"),
         num(run["latency_s"], ".2f"),
         num(run["tokens_per_s"], ".1f"),
         num(run["accuracy"], ".2f"),
-        run["sensor"] or "-",
+        _config_summary(run["config"], hidden),
     ]
 
 
 def _llm_name(spec: str) -> str:
-    """A model path shown by its last part; names and hub ids as they are."""
-    return spec.rstrip("/").rsplit("/", 1)[-1] if spec.startswith(("/", ".", "~")) else spec
+    """A model path or hub id shown by its last part."""
+    return spec.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _config_summary(config: Any, hidden: set[str]) -> str:
@@ -557,10 +520,9 @@ def _config_summary(config: Any, hidden: set[str]) -> str:
     return " ".join(parts)
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
+def _unix(stamp: str | None) -> float:
+    from datetime import datetime
+
+    if not stamp:
+        return time.time()
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()

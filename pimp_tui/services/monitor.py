@@ -1,11 +1,10 @@
-"""What the monitor pane reads from the store: a campaign's state and its newly finished runs,
-so a campaign running in this process and one running headless (`pimp measure run`) look the
-same."""
+"""What the monitor pane reads from the store: a campaign's state, its newly finished runs, its
+live power and its time left. Campaigns run in processes of their own, so every window sees
+every campaign the same way, whichever process started it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,28 @@ class CampaignState:
     """Runs finished since the caller's `seen` count, in finishing order."""
     running: dict[str, Any] | None = None
     """The run in flight (position, configuration) when the campaign is running."""
-    trace: dict[int, list[float]] = field(default_factory=dict)
-    """Watts per device of the most recent finished run (for a campaign run elsewhere)."""
+    live: list[tuple[float, int, float]] = field(default_factory=list)
+    """(unix time, device, watts) the campaign's sensor took since the caller's `live_after`."""
     eta_s: float | None = None
+    prompt: str | None = None
+    """The task's first prompt (asked for with `context`)."""
+    hidden: set[str] | None = None
+    """Abstract features of the sample's model, left out of configuration summaries (asked for
+    with `context`)."""
 
 
 def campaign_state(
-    db_path: str | Path, campaign_id: int | None, seen: int, with_trace: bool = False
+    db_path: str | Path,
+    campaign_id: int | None,
+    seen: int,
+    live_after: float = 0.0,
+    context: bool = False,
 ) -> CampaignState:
+    """The campaign asked for (None: the newest, preferring one that runs)."""
+    from pimp_tui.measure.eta import campaign_remaining_s
     from pimp_tui.store.campaigns import get_campaign, list_campaigns
+    from pimp_tui.store.control import live_power
+    from pimp_tui.store.runs import finished_runs, running_run
 
     db = open_db(db_path)
     try:
@@ -35,71 +47,32 @@ def campaign_state(
             rows = list_campaigns(db)
             if not rows:
                 return CampaignState(None)
-            camp = rows[0]
+            camp = next((row for row in rows if row["alive"]), rows[0])
         else:
             camp = get_campaign(db, campaign_id)
         cid = camp["id"]
-        finished = list(
-            db.query(
-                "SELECT id, position, repetition, configuration_id, status, error, energy_j,"
-                " energy_net_j, latency_s, tokens_per_s, accuracy, sensor, short_window"
-                " FROM runs WHERE campaign_id = ? AND status IN ('done', 'failed')"
-                " ORDER BY finished_at, id LIMIT -1 OFFSET ?",
-                [cid, seen],
-            )
-        )
-        state = CampaignState(camp, finished)
-        running = next(
-            db.query(
-                "SELECT r.id, r.position, r.repetition, c.config FROM runs r"
-                " JOIN configurations c ON c.id = r.configuration_id"
-                " WHERE r.campaign_id = ? AND r.status = 'running' LIMIT 1",
-                [cid],
-            ),
-            None,
-        )
-        state.running = running
-        state.eta_s = _eta(db, camp)
-        if with_trace:
-            last = next(
-                db.query(
-                    "SELECT id FROM runs WHERE campaign_id = ? AND status = 'done'"
-                    " ORDER BY finished_at DESC LIMIT 1",
-                    [cid],
-                ),
-                None,
-            )
-            if last is not None:
-                for row in db.query(
-                    "SELECT device, watts FROM traces WHERE run_id = ? ORDER BY t", [last["id"]]
-                ):
-                    state.trace.setdefault(row["device"], []).append(row["watts"])
+        state = CampaignState(camp, finished_runs(db, cid, seen))
+        if context:
+            state.prompt = prompt_preview(camp["task"], camp["prompts"], camp["seed"])
+            state.hidden = abstract_features(db_path, cid)
+        if camp["status"] == "running":
+            state.running = running_run(db, cid)
+            state.live = live_power(db, cid, live_after)
+            state.eta_s = campaign_remaining_s(db, cid)
         return state
     finally:
         db.close()
 
 
-def _eta(db, camp: dict[str, Any]) -> float | None:  # type: ignore[no-untyped-def]
-    """Seconds left, from the pace of the runs finished so far."""
-    left = camp["total"] - camp["done"] - camp["failed"]
-    if camp["status"] != "running" or left <= 0:
-        return None
-    row = next(
-        db.query(
-            "SELECT MIN(started_at) AS a, MAX(finished_at) AS b, COUNT(*) AS n FROM runs"
-            " WHERE campaign_id = ? AND status IN ('done', 'failed') AND started_at IS NOT NULL",
-            [camp["id"]],
-        ),
-        None,
-    )
-    if not row or not row["n"] or not row["a"] or not row["b"]:
-        return None
-    span = (_ts(row["b"]) - _ts(row["a"])) / row["n"]
-    return span * left
+def running_campaigns(db_path: str | Path) -> list[dict[str, Any]]:
+    """Campaigns of the store a live process is running (what quitting the app leaves)."""
+    from pimp_tui.store.campaigns import list_campaigns
 
-
-def _ts(stamp: str) -> float:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    db = open_db(db_path)
+    try:
+        return [row for row in list_campaigns(db) if row["alive"]]
+    finally:
+        db.close()
 
 
 def campaign_choices(db_path: str | Path) -> list[tuple[str, str]]:
@@ -153,11 +126,16 @@ def abstract_features(db_path: str | Path, campaign_id: int) -> set[str]:
     return {f.name for f in model.features() if f.abstract}
 
 
-def open_power_monitor(sensor_name: str | None, hz: float = 10.0):  # type: ignore[no-untyped-def]
-    """A live power monitor for the pane while no campaign of this process is sampling."""
+def open_gpu_idle_monitor(hz: float = 2.0):  # type: ignore[no-untyped-def]
+    """The GPUs' own power while no campaign runs, or None without NVML: the pane never shows
+    another sensor (this process's CPU estimate says nothing about any campaign)."""
+    from pimp_tui.errors import PimpError
     from pimp_tui.measure.sensors import PowerMonitor, choose_sensor
 
-    sensor = choose_sensor(sensor_name)
-    monitor = PowerMonitor(sensor, hz=hz, capacity=int(hz * 600))
+    try:
+        sensor = choose_sensor("nvml")
+    except PimpError:
+        return None
+    monitor = PowerMonitor(sensor, hz=hz, capacity=int(hz * 120))
     monitor.start()
     return monitor
