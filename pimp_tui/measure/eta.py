@@ -50,7 +50,11 @@ def cost_shape(
 def remaining_s(runs: Sequence[RunTiming], now: float | None = None) -> float | None:
     """Seconds until every unfinished run is done; None before the first run has finished."""
     now = time.time() if now is None else now
-    finished = [r for r in runs if r.status in ("done", "failed") and r.started and r.finished]
+    finished = [
+        r
+        for r in runs
+        if r.status in ("done", "failed") and r.started is not None and r.finished is not None
+    ]
     if not finished:
         return None
     durations = {r.position: max(r.finished - r.started, 0.0) for r in finished}  # type: ignore[operator]
@@ -103,7 +107,7 @@ class _Pricer:
 
 def _gaps(finished: Sequence[RunTiming]) -> list[float]:
     """Idle time between one run's end and the next run's start, in the order they ran."""
-    ordered = sorted(finished, key=lambda r: r.started or 0.0)
+    ordered = sorted(finished, key=lambda r: r.started)  # type: ignore[arg-type, return-value]
     return [
         max(b.started - a.finished, 0.0)  # type: ignore[operator]
         for a, b in zip(ordered, ordered[1:], strict=False)

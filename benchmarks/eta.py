@@ -1,0 +1,90 @@
+"""ETA benchmark: how far the campaign's time-left estimate is from the truth at 25 % progress.
+
+A campaign of 40 runs (a uniform sample of 20 configurations of hf_generation.uvl × 2
+repetitions, each with its own decoding strategy and max_new_tokens unless --max-new-tokens
+overrides them) runs on the tiny test model with the estimate sensor. When the 10th run has
+finished, the estimate (`measure.eta`, what the CLI, the log and the workbench show) is recorded;
+when the campaign ends, the time actually left at that moment is known. Printed: both, the
+error in per cent, and for comparison the naive estimate (time since start / runs finished ×
+runs left) that counts model loading and the idle baseline as run time.
+
+    python benchmarks/eta.py [--configs 20] [--repetitions 2] [--prompts 1] [--seed 0]
+                             [--max-new-tokens N]
+
+Target: within ±30 % of the actual remaining time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pimp_tui import paths  # noqa: E402
+from pimp_tui.measure.host import Host, fix_to_host  # noqa: E402
+from pimp_tui.measure.campaign import CampaignProgress, create_campaign, run_campaign  # noqa: E402
+from pimp_tui.measure.eta import format_duration  # noqa: E402
+from pimp_tui.sampling import sample  # noqa: E402
+from pimp_tui.store.db import open_store  # noqa: E402
+from pimp_tui.store.samples import save_model, save_sample  # noqa: E402
+from pimp_tui.variability.io import load_model  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", type=int, default=20)
+    parser.add_argument("--repetitions", type=int, default=2)
+    parser.add_argument("--prompts", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-new-tokens", type=int, default=None)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "eta.db"
+        model = load_model(paths.HF_GENERATION_MODEL)
+        cpu_model = fix_to_host(model, Host(0))[0]  # the tiny model runs on the CPU
+        configs = sample(cpu_model, "uniform", size=args.configs, seed=args.seed)
+        db = open_store(db_path)
+        model_id = save_model(db, model, "hf_generation")
+        sample_id = save_sample(db, model_id, "eta", "uniform", {}, configs, None)
+        db.conn.close()
+        campaign_id = create_campaign(
+            db_path, sample_id=sample_id, task="arith", prompts=args.prompts,
+            repetitions=args.repetitions, llm=str(paths.TINY_LLM), sensor="estimate",
+            seed=args.seed, max_new_tokens=args.max_new_tokens, idle_s=0.5, cooldown_s=0.2,
+        )  # fmt: skip
+        total = args.configs * args.repetitions
+        quarter = max(total // 4, 1)
+        start = time.monotonic()
+        seen: dict[str, float] = {}
+
+        def on_event(event: object) -> None:
+            if isinstance(event, CampaignProgress) and event.done + event.failed == quarter:
+                now = time.monotonic()
+                seen.update(at=now, eta=event.eta_s or 0.0)
+                seen["naive"] = (now - start) / quarter * (total - quarter)
+
+        status = run_campaign(db_path, campaign_id, on_event=on_event)
+        end = time.monotonic()
+
+    actual = end - seen["at"]
+    error = (seen["eta"] - actual) / actual * 100
+    naive_error = (seen["naive"] - actual) / actual * 100
+    tokens = args.max_new_tokens or "each configuration's own"
+    print(f"campaign: {total} runs ({args.configs} configurations x {args.repetitions}), "
+          f"{args.prompts} prompt(s), max_new_tokens {tokens}, status {status}, "
+          f"{format_duration(end - start)} in all")  # fmt: skip
+    print(f"at {quarter}/{total} runs: ETA {seen['eta']:.1f} s, actual remaining {actual:.1f} s, "
+          f"error {error:+.1f} % (target within ±30 %)")  # fmt: skip
+    print(f"naive estimate (elapsed / finished x left): {seen['naive']:.1f} s, "
+          f"error {naive_error:+.1f} %")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The time-left estimate: priced per decoding strategy and output length from finished runs,
+gaps between runs counted, start-up never counted, the run in flight credited for its progress;
+and the same figure for the CLI and the workbench."""
+
+from __future__ import annotations
+
+import pytest
+
+from pimp_tui.measure.eta import RunTiming, cost_shape, format_duration, remaining_s
+
+
+def finished(position, strategy, tokens, start, seconds):  # type: ignore[no-untyped-def]
+    return RunTiming(position, "done", strategy, tokens, start, start + seconds)
+
+
+def pending(position, strategy, tokens):  # type: ignore[no-untyped-def]
+    return RunTiming(position, "pending", strategy, tokens)
+
+
+def test_nothing_to_say_before_the_first_run_finishes():
+    assert remaining_s([pending(0, "GreedySearch", 32)]) is None
+
+
+def test_start_up_before_the_first_run_is_not_a_run_cost():
+    # the first run starts 100 s after the campaign (model load): the estimate ignores that
+    runs = [finished(0, "GreedySearch", 32, 1000.0, 2.0), pending(1, "GreedySearch", 32)]
+    assert remaining_s(runs, now=1002.0) == pytest.approx(2.0)
+
+
+def test_each_remaining_run_is_priced_by_its_strategy_and_length():
+    runs = [
+        finished(0, "GreedySearch", 32, 0.0, 1.0),
+        finished(1, "BeamSearch", 32, 1.5, 4.0),  # gap 0.5 s
+        finished(2, "GreedySearch", 128, 6.0, 4.0),  # gap 0.5 s
+        pending(3, "BeamSearch", 32),  # seen: 4 s
+        pending(4, "GreedySearch", 256),  # greedy: 5 s per 160 tokens -> 8 s
+        pending(5, "MultinomialSampling", 64),  # unseen: 9 s per 192 tokens -> 3 s
+    ]
+    assert remaining_s(runs, now=10.0) == pytest.approx(3 * 0.5 + 4.0 + 8.0 + 3.0)
+
+
+def test_the_run_in_flight_counts_only_what_it_has_left():
+    runs = [
+        finished(0, "GreedySearch", 32, 0.0, 10.0),
+        RunTiming(1, "running", "GreedySearch", 32, started=10.0),
+        pending(2, "GreedySearch", 32),
+    ]
+    assert remaining_s(runs, now=14.0) == pytest.approx(6.0 + 10.0)
+    assert remaining_s(runs, now=30.0) == pytest.approx(10.0)  # overdue: never negative
+
+
+def test_cost_shape_takes_the_campaign_override_of_the_output_length():
+    config = {"GreedySearch": False, "BeamSearch": True, "max_new_tokens": 256}
+    assert cost_shape(config, None) == ("BeamSearch", 256)
+    assert cost_shape(config, 8) == ("BeamSearch", 8)
+    assert cost_shape({"a": 1}, None) == (None, None)
+
+
+def test_durations_are_written_the_same_way_everywhere():
+    assert format_duration(348.4) == "0:05:48"
+    assert format_duration(3725) == "1:02:05"
+    assert format_duration(None) == "-"
+
+
+def test_cli_and_workbench_show_the_same_estimate(tmp_path):
+    """The monitor's state and the worker's progress events both come from
+    `campaign_remaining_s` on the store."""
+    import json
+
+    from pimp_tui.measure.eta import campaign_remaining_s
+    from pimp_tui.services.monitor import campaign_state
+    from pimp_tui.store import campaigns
+    from pimp_tui.store.db import open_store
+
+    db_path = tmp_path / "pimp.db"
+    db = open_store(db_path)
+    db.execute("INSERT INTO feature_models (name, uvl) VALUES ('m', 'features')")
+    db.execute("INSERT INTO samples (model_id, name, algorithm) VALUES (1, 's', 'uniform')")
+    for position in range(3):
+        config = {"GreedySearch": True, "max_new_tokens": 32 * (position + 1)}
+        db.execute(
+            "INSERT INTO configurations (sample_id, position, config) VALUES (1, ?, ?)",
+            [position, json.dumps(config)],
+        )
+    db.conn.commit()
+    cid = campaigns.create_campaign(db, sample_id=1, task="arith", prompts=1, repetitions=2,
+                                    llm="x")  # fmt: skip
+    campaigns.set_status(db, cid, "running")
+    first = campaigns.pending_runs(db, cid)[0]
+    campaigns.start_run(db, cid, first["id"])
+    campaigns.finish_run(db, first["id"], "done", {"latency_s": 1.0})
+    expected = campaign_remaining_s(db, cid)
+    assert expected is not None and expected >= 0
+    state = campaign_state(db_path, cid, 0)
+    assert state.eta_s == pytest.approx(expected, abs=0.5)
+    db.conn.close()
