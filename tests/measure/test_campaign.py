@@ -245,7 +245,8 @@ def test_a_campaign_whose_every_run_failed_ends_failed_with_the_first_error(
     again = create(db_path, repetitions=1)
     assert main(["--db", str(db_path), "measure", "--resume", str(again)]) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last == f"campaign {again}: failed (every run failed; the first: {first})"
+    assert last.startswith(f"campaign {again}: failed · 3/3 runs finished (0 done, 3 failed)")
+    assert last.endswith(f" · every run failed; the first: {first}")
 
 
 def test_a_campaign_started_with_an_untested_transformers_warns(db_path, monkeypatch):
