@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pimp_tui import paths  # noqa: E402
-from pimp_tui.measure.host import Host, fix_to_host  # noqa: E402
 from pimp_tui.measure.campaign import CampaignProgress, create_campaign, run_campaign  # noqa: E402
 from pimp_tui.measure.eta import format_duration  # noqa: E402
+from pimp_tui.measure.host import Host, fix_to_host  # noqa: E402
 from pimp_tui.sampling import sample  # noqa: E402
 from pimp_tui.store.db import open_store  # noqa: E402
 from pimp_tui.store.samples import save_model, save_sample  # noqa: E402
