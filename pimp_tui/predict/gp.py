@@ -5,13 +5,17 @@ computes the exact gradient with one tensor contraction, bounds the optimiser's 
 gives closed-form leave-one-out predictions that the `auto` learner uses to weigh its members
 without refitting. On large tables the hyperparameters are learned on a random subset of rows
 (the marginal likelihood's cost grows with rows cubed, its memory with rows squared times
-options), while the posterior conditions on every row.
+options), while the posterior conditions on every row. Where even that subset times the options
+is dear, a pilot fit on fewer rows picks the kernel and the options whose length scales say they
+matter (ARD screens its own inputs), and only those enter the full fit.
 
 SciPy is imported inside the functions that use it: a stored predictor of another learner then
 answers a query without paying for its import.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +32,8 @@ class GaussianProcess:
     bend the fit around it.
 
     Hyperparameters maximise the marginal likelihood from `restarts + 1` starting points (the
-    first one fixed, the others drawn from `seed`), on at most `max_fit_rows` rows drawn from
-    `seed`.
+    first one `start` when given, as `log_params_` holds them, else fixed; the others drawn from
+    `seed`), on at most `max_fit_rows` rows drawn from `seed`.
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class GaussianProcess:
         max_fit_rows: int = 400,
         kernel: str = "rbf",
         robust: bool = False,
+        start: np.ndarray | None = None,
     ) -> None:
         if kernel not in _PROFILES:
             raise ValueError(f"unknown kernel {kernel!r}: one of {', '.join(_PROFILES)}")
@@ -49,6 +54,7 @@ class GaussianProcess:
         self.seed = seed
         self.maxiter = maxiter
         self.max_fit_rows = max_fit_rows
+        self.start = start
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
         return self.learn(x, y).condition()
@@ -73,7 +79,13 @@ class GaussianProcess:
         if len(t) > self.max_fit_rows:
             rows = np.sort(rng.choice(len(t), self.max_fit_rows, replace=False))
         sq = (z[rows, None, :] - z[None, rows, :]) ** 2
-        starts = [np.r_[np.full(d, np.log(3.0)), 0.0, np.log(1e-2)]]
+        # Length scales of 3 standard deviations, longer beyond 20 options: the scaled distance
+        # between rows grows with the options, and where every row looks unrelated to every
+        # other the likelihood is flat and the optimiser cannot leave.
+        first = np.r_[np.full(d, np.log(3.0 * max(1.0, np.sqrt(d / 20)))), 0.0, np.log(1e-2)]
+        if self.start is not None:
+            first = np.r_[self.start[:-2][self.keep_], self.start[-2:]]
+        starts = [first]
         for _ in range(self.restarts):
             starts.append(
                 np.r_[
@@ -99,6 +111,11 @@ class GaussianProcess:
         self.length_scales_ = np.exp(theta[:d])
         self.signal_var_ = float(np.exp(theta[d]))
         self.noise_var_ = float(np.exp(theta[d + 1]))
+        # Log length scale of every input column (a constant one: the longest, it told nothing),
+        # log signal and log noise variance: a warm start for `start`, a ranking for screening.
+        log_scales = np.full(len(self.keep_), bounds[0][1])
+        log_scales[self.keep_] = theta[:d]
+        self.log_params_ = np.r_[log_scales, theta[d:]]
         self.z_train_ = z
         self.t_train_ = t
         return self
@@ -124,7 +141,7 @@ class GaussianProcess:
         k[np.diag_indices_from(k)] += noise + _JITTER
         self.chol_ = cho_factor(k, lower=True)
         self.alpha_ = cho_solve(self.chol_, t)
-        inverse_diag = np.diag(cho_solve(self.chol_, np.eye(len(t))))
+        inverse_diag = np.diag(_inverse(self.chol_[0]))
         self.loo_mean_ = (t - self.alpha_ / inverse_diag) * self.y_scale_ + self.y_mean_
         self.loo_std_ = np.sqrt(1.0 / inverse_diag) * self.y_scale_
 
@@ -150,25 +167,82 @@ class GaussianProcess:
 
 class LikeliestKernelGP:
     """One process per kernel; keeps the one with the highest marginal likelihood (type-II
-    maximum likelihood chooses the kernel's shape as it chooses its length scales)."""
+    maximum likelihood chooses the kernel's shape as it chooses its length scales).
 
-    def __init__(self, restarts: int = 1, seed: int = 0, robust: bool = False) -> None:
+    When the hyperparameter fit would cost more than `screen_above` (fit rows squared times
+    options), a pilot on `pilot_cost / options` rows, squared, chooses the kernel and keeps the
+    options with the shortest length scales, as many as the budget allows; `warm()` gives an
+    unfitted copy that refits only the chosen kernel and options from the fitted
+    hyperparameters (cross-validation folds: one optimiser run each).
+    """
+
+    def __init__(
+        self,
+        restarts: int = 1,
+        seed: int = 0,
+        robust: bool = False,
+        kernel: str | None = None,
+        start: np.ndarray | None = None,
+        columns: np.ndarray | None = None,
+        screen_above: float = 6e6,
+        pilot_cost: float = 1e6,
+    ) -> None:
         self.restarts = restarts
         self.seed = seed
         self.robust = robust
+        self.kernel = kernel
+        self.start = start
+        self.columns = columns
+        self.screen_above = screen_above
+        self.pilot_cost = pilot_cost
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> LikeliestKernelGP:
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        kernels, start, self.columns_ = self._plan(x, y)
+        z = x[:, self.columns_]
+        restarts = 0 if start is not None else self.restarts
         fits = [
-            GaussianProcess(self.restarts, self.seed, kernel=kernel, robust=self.robust).learn(x, y)
-            for kernel in _PROFILES
-        ]
+            GaussianProcess(restarts, self.seed, kernel=kernel, robust=self.robust, start=start)
+            .learn(z, y)
+            for kernel in kernels
+        ]  # fmt: skip
         self.best_ = min(fits, key=lambda gp: gp.neg_log_likelihood_).condition()
         self.kernel_ = self.best_.kernel
         self.loo_mean_ = self.best_.loo_mean_
         return self
 
+    def _plan(self, x: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray | None, Any]:
+        """(kernels to try, warm start, columns): given, all of them, or the pilot's choice."""
+        every = np.arange(x.shape[1])
+        if self.kernel is not None:
+            columns = every if self.columns is None else self.columns
+            return [self.kernel], self.start, columns
+        fit_rows = min(len(y), GaussianProcess().max_fit_rows)
+        if fit_rows**2 * x.shape[1] <= self.screen_above:
+            return list(_PROFILES), None, every
+        pilot_rows = min(max(int(np.sqrt(self.pilot_cost / x.shape[1])), 2), len(y))
+        rows = np.random.default_rng(self.seed).choice(len(y), pilot_rows, replace=False)
+        pilots = [
+            GaussianProcess(0, self.seed, kernel=kernel).learn(x[rows], y[rows])
+            for kernel in _PROFILES
+        ]
+        pilot = min(pilots, key=lambda gp: gp.neg_log_likelihood_)
+        room = max(int(self.screen_above // fit_rows**2), 1)
+        ranked = np.argsort(pilot.log_params_[:-2], kind="stable")
+        columns = np.sort(ranked[:room])
+        # Its hyperparameters are no start: fitted on fewer rows, its noise may be too small
+        # for the kernel on every row to be factorised.
+        return [pilot.kernel], None, columns
+
+    def warm(self) -> LikeliestKernelGP:
+        """An unfitted process on the fitted kernel and options, starting where this one ended."""
+        return LikeliestKernelGP(
+            0, self.seed, self.robust, self.kernel_, self.best_.log_params_, self.columns_
+        )
+
     def predict(self, x: np.ndarray, return_std: bool = False):
-        return self.best_.predict(x, return_std=return_std)
+        return self.best_.predict(np.asarray(x, dtype=float)[:, self.columns_], return_std)
 
 
 SMALL_DISTANCES = 1_000_000
@@ -212,6 +286,18 @@ _PROFILES = {"rbf": _rbf, "matern32": _matern32, "matern52": _matern52}
 d k / d log(l_i) = g * (dx_i / l_i)^2 (the same form for all three)."""
 
 
+def _inverse(lower: np.ndarray) -> np.ndarray:
+    """The symmetric inverse of L L^T from its lower Cholesky factor (LAPACK potri: a third of
+    the work of solving against the identity)."""
+    from scipy.linalg import lapack
+
+    inverse, info = lapack.dpotri(lower, lower=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed ({info})")
+    inverse = np.tril(inverse)
+    return inverse + np.tril(inverse, -1).T
+
+
 def _neg_log_likelihood(theta: np.ndarray, sq: np.ndarray, t: np.ndarray, kernel: str):
     """Negative log marginal likelihood (without the constant) and its gradient."""
     from scipy.linalg import cho_factor, cho_solve
@@ -228,7 +314,7 @@ def _neg_log_likelihood(theta: np.ndarray, sq: np.ndarray, t: np.ndarray, kernel
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
     alpha = cho_solve(chol, t)
-    inverse = cho_solve(chol, np.eye(n))
+    inverse = _inverse(chol[0])
     value = 0.5 * t @ alpha + np.log(np.diag(chol[0])).sum()
     w = np.outer(alpha, alpha) - inverse
     grad = np.empty_like(theta)

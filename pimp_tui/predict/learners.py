@@ -73,17 +73,26 @@ class Learner:
         raise NotImplementedError
 
 
-def _cv_residual_scale(make: Callable[[], object], x: np.ndarray, t: np.ndarray, seed: int):
-    """Root mean squared out-of-fold residual (3 folds): a model's honest error scale."""
+def _cv_residual_scale(model, make: Callable[[], object], x: np.ndarray, t: np.ndarray, seed: int):
+    """Root mean squared out-of-fold residual (3 folds) of `model`, fitted on every row: a
+    model's honest error scale."""
     from sklearn.model_selection import KFold
 
     folds = min(3, len(t))
     if len(t) < 6:  # too few rows to hold any out: the spread of the targets is all we know
         return float(np.std(t))
+    refit = _refit_maker(model, make)
     oof = np.empty_like(t)
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(x):
-        oof[test] = make().fit(x[train], t[train]).predict(x[test])
+        oof[test] = refit().fit(x[train], t[train]).predict(x[test])
     return float(np.sqrt(np.mean((oof - t) ** 2)))
+
+
+def _refit_maker(model, make: Callable[[], object]) -> Callable[[], object]:
+    """How to refit `model` on a fold: from its own fitted hyperparameters where it offers
+    `warm()` (one optimiser run instead of a search), else afresh."""
+    warm = getattr(model, "warm", None)
+    return warm if callable(warm) else make
 
 
 class _SklearnLearner(Learner):
@@ -94,7 +103,7 @@ class _SklearnLearner(Learner):
 
     def _fit(self, x, t):
         self.model_ = self._make().fit(x, t)
-        self.scale_ = _cv_residual_scale(self._make, x, t, self.seed)
+        self.scale_ = _cv_residual_scale(self.model_, self._make, x, t, self.seed)
 
     def _predict(self, x):
         mean = self.model_.predict(x)
@@ -150,12 +159,50 @@ class GradientBoosting(_SklearnLearner):
         self.seed, self.log_target = seed, log_target
 
     def _make(self):
-        from sklearn.ensemble import GradientBoostingRegressor
+        return _Boosting(
+            self.n_estimators, self.learning_rate, self.max_depth, self.subsample, self.seed
+        )
 
-        return GradientBoostingRegressor(
-            n_estimators=self.n_estimators, learning_rate=self.learning_rate,
-            max_depth=self.max_depth, subsample=self.subsample, random_state=self.seed,
-        )  # fmt: skip
+
+HISTOGRAM_ROWS = 300
+"""Beyond this many rows boosting bins each option into a histogram (scikit-learn's
+HistGradientBoosting): 3-5x cheaper at 500-3,000 rows for the same error; smaller tables keep
+exact splits and row subsampling."""
+
+
+class _Boosting:
+    """Gradient-boosted trees of depth `max_depth`: exact splits on small tables, histograms on
+    large ones."""
+
+    def __init__(
+        self, n_estimators: int, learning_rate: float, max_depth: int, subsample: float, seed: int
+    ) -> None:
+        self.n_estimators, self.learning_rate = n_estimators, learning_rate
+        self.max_depth, self.subsample, self.seed = max_depth, subsample, seed
+
+    def fit(self, x, t):
+        from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
+
+        if len(t) <= HISTOGRAM_ROWS:
+            self.model = GradientBoostingRegressor(
+                n_estimators=self.n_estimators, learning_rate=self.learning_rate,
+                max_depth=self.max_depth, subsample=self.subsample, random_state=self.seed,
+            )  # fmt: skip
+        else:
+            self.model = HistGradientBoostingRegressor(
+                max_iter=self.n_estimators, learning_rate=self.learning_rate,
+                max_depth=self.max_depth, min_samples_leaf=5, early_stopping=False,
+                random_state=self.seed,
+            )  # fmt: skip
+        # Histogram boosting runs OpenMP threads; its runtime loads with the module, after
+        # `Learner.fit` limited the thread pools, so it is limited again here.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            self.model.fit(x, t)
+        return self
+
+    def predict(self, x):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return self.model.predict(x)
 
 
 class _UnitRange:
@@ -172,14 +219,32 @@ class _UnitRange:
         return (x - self.low) / self.span
 
 
-def _pairwise(x: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
-    """Options and their pairwise products (SPL Conqueror's candidate terms)."""
-    d = x.shape[1]
-    terms: list[tuple[int, ...]] = [(i,) for i in range(d)] + list(
-        itertools.combinations(range(d), 2)
-    )
+PAIRWISE_CELLS = 400_000
+"""Rows times candidate terms a pairwise model may search: beyond it, pairs are formed only among
+the options with the largest main effects (most interactions involve an option that matters on
+its own), at least the `PAIRED_OPTIONS` strongest, so the search's cost stays linear in rows."""
+PAIRED_OPTIONS = 16
+
+
+def _pairwise(x: np.ndarray, terms: list[tuple[int, ...]]) -> np.ndarray:
+    """The columns of `terms`: an option alone, or the product of a pair of options."""
     columns = [x[:, t[0]] if len(t) == 1 else x[:, t[0]] * x[:, t[1]] for t in terms]
-    return np.column_stack(columns) if columns else np.zeros((len(x), 0)), terms
+    return np.column_stack(columns) if columns else np.zeros((len(x), 0))
+
+
+def _candidate_terms(x: np.ndarray, t: np.ndarray) -> list[tuple[int, ...]]:
+    """Options and pairwise products (SPL Conqueror's candidate terms), as many pairs as
+    `PAIRWISE_CELLS` allows, among the options with the largest ridge main effects."""
+    d = x.shape[1]
+    room = max(PAIRWISE_CELLS // max(len(t), 1) - d, 0)
+    options = list(range(d))
+    if room < d * (d - 1) // 2:
+        centred = x - x.mean(axis=0)
+        effect = np.linalg.solve(centred.T @ centred + np.eye(d), centred.T @ (t - t.mean()))
+        ranked = np.argsort(-np.abs(effect), kind="stable")
+        keep = max(int((1 + np.sqrt(1 + 8 * room)) // 2), PAIRED_OPTIONS)  # keep² / 2 ≲ room
+        options = sorted(int(i) for i in ranked[:keep])
+    return [(i,) for i in range(d)] + list(itertools.combinations(options, 2))
 
 
 class LinearInteractions(_SklearnLearner):
@@ -208,7 +273,8 @@ class _ForwardSelection:
         from sklearn.model_selection import KFold
 
         self.unit = _UnitRange().fit(x)
-        z, self.terms = _pairwise(self.unit(x))
+        self.terms = _candidate_terms(self.unit(x), t)
+        z = _pairwise(self.unit(x), self.terms)
         self.keep = z.std(axis=0) > 1e-12
         z = z[:, self.keep]
         n = len(t)
@@ -231,8 +297,7 @@ class _ForwardSelection:
     def predict(self, x):
         if self.model is None:
             return np.full(len(x), self.constant)
-        z, _ = _pairwise(self.unit(x))
-        return self.model.predict(z[:, self.keep])
+        return self.model.predict(_pairwise(self.unit(x), self.terms)[:, self.keep])
 
     def selected_terms(self):
         if self.model is None:
@@ -275,27 +340,45 @@ class Lasso(_SklearnLearner):
 
 
 class _PairwiseLasso:
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
+    """Lasso over the candidate terms, its penalty chosen by cross-validation, or given (with
+    the terms) by `warm()` for refits on folds of the same rows."""
+
+    def __init__(
+        self, seed: int, alpha: float | None = None, terms: list[tuple[int, ...]] | None = None
+    ) -> None:
+        self.seed, self.alpha, self.terms = seed, alpha, terms
 
     def fit(self, x, t):
         from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LassoCV
+        from sklearn.linear_model import Lasso, LassoCV
         from sklearn.model_selection import KFold
 
         self.unit = _UnitRange().fit(x)
-        z, _ = _pairwise(self.unit(x))
-        folds = min(5, len(t))
-        cv = KFold(folds, shuffle=True, random_state=self.seed)
+        self.terms_ = self.terms if self.terms is not None else _candidate_terms(self.unit(x), t)
+        z = _pairwise(self.unit(x), self.terms_)
         with warnings.catch_warnings():
             # The path's smallest penalties may stop short of convergence; cross-validation
             # does not pick them then, so the warning only adds noise to the user's terminal.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
+            if self.alpha is None:
+                cv = KFold(min(5, len(t)), shuffle=True, random_state=self.seed)
+                self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
+                self.alpha_ = float(self.model.alpha_)
+            else:
+                self.model = Lasso(alpha=self.alpha, max_iter=5000).fit(z, t)
+                self.alpha_ = self.alpha
         return self
 
+    def warm(self) -> _PairwiseLasso:
+        """An unfitted copy with this fit's penalty and terms: a fold refit is one path point."""
+        return _PairwiseLasso(self.seed, self.alpha_, self.terms_)
+
     def predict(self, x):
-        return self.model.predict(_pairwise(self.unit(x))[0])
+        return self.model.predict(_pairwise(self.unit(x), self.terms_))
+
+
+FIVE_FOLD_CELLS = 12_000
+"""Rows times options up to which `auto` weighs its members on five folds (three beyond)."""
 
 
 class Auto(Learner):
@@ -325,7 +408,7 @@ class Auto(Learner):
     def _members(self, rows: int, options: int) -> dict[str, Callable[[], object]]:
         return {
             "gp": lambda: LikeliestKernelGP(gp_restarts(rows, options), self.seed, robust=True),
-            "gbm": lambda: GradientBoosting(200, 0.1, seed=self.seed)._make(),
+            "gbm": lambda: _Boosting(200, 0.1, 3, 0.8, self.seed),
             "lasso": lambda: _PairwiseLasso(self.seed),
         }
 
@@ -335,20 +418,22 @@ class Auto(Learner):
         makers = self._members(*x.shape)
         self.names_ = list(makers)
         self.models_ = [makers[name]().fit(x, t) for name in self.names_]
-        # Beyond 500 rows, three folds (60% of five folds' refits) keep the fit within seconds;
+        # Large tables: three folds (60% of five folds' refits) keep the fit within seconds;
         # each fold still holds hundreds of rows.
-        folds = min(self.folds if len(t) <= 500 else 3, len(t))
+        folds = min(self.folds if len(t) * x.shape[1] <= FIVE_FOLD_CELLS else 3, len(t))
         oof = np.empty((len(t), len(self.names_)))
         # Leave-one-out reuses hyperparameters learned on every row, the left-out one included:
-        # optimistic with fewer than two rows per hyperparameter (a length scale per option,
-        # signal and noise), so there the GP is refitted on folds like the others.
-        gp_refits = len(t) < 2 * (x.shape[1] + 2)
+        # optimistic with fewer than two rows per hyperparameter (a length scale per option it
+        # kept, signal and noise), so there the GP is refitted on folds like the others.
+        gp = self.models_[self.names_.index("gp")]
+        gp_refits = len(t) < 2 * (len(gp.columns_) + 2)
         for j, (name, model) in enumerate(zip(self.names_, self.models_, strict=True)):
             if name == "gp" and not gp_refits:
                 oof[:, j] = model.loo_mean_
                 continue
+            refit = _refit_maker(model, makers[name])
             for train, test in KFold(folds, shuffle=True, random_state=self.seed).split(x):
-                oof[test, j] = makers[name]().fit(x[train], t[train]).predict(x[test])
+                oof[test, j] = refit().fit(x[train], t[train]).predict(x[test])
         trust = len(t) / (len(t) + self.prior_rows)
         self.weights_ = trust * _best_convex_weights(oof, t) + (1.0 - trust) / len(self.names_)
         self.scale_ = float(np.sqrt(np.mean((oof @ self.weights_ - t) ** 2)))

@@ -33,6 +33,7 @@ TRUSTED: dict[str, type] = {
         learners.Auto, learners.RandomForest, learners.Cart, learners.GradientBoosting,
         learners.LinearInteractions, learners.GaussianProcessLearner, learners.Lasso,
         learners._ForwardSelection, learners._PairwiseLasso, learners._UnitRange,
+        learners._Boosting,
         gp.LikeliestKernelGP, gp.GaussianProcess, *frozen.FROZEN_TYPES,
     )
 }  # fmt: skip

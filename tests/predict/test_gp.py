@@ -88,3 +88,27 @@ def test_squared_distances_in_numpy_agree_with_cdist_to_the_bit(monkeypatch) -> 
     for rows, options in ((1, 7), (30, 40), (300, 100)):
         a, b = rng.normal(size=(rows, options)), rng.normal(size=(90, options))
         np.testing.assert_array_equal(gp.squared_distances(a, b), cdist(a, b, "sqeuclidean"))
+
+
+def test_a_wide_table_keeps_the_options_that_matter() -> None:
+    """A pilot on few rows screens the options: the two that drive the target stay, most of
+    the others go, and the fit on the kept ones still predicts."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 2, (300, 80)).astype(float)
+    y = 2.0 * x[:, 3] - 1.5 * x[:, 7] + x[:, 3] * x[:, 7] + rng.normal(0, 0.05, 300)
+    gp = LikeliestKernelGP(seed=0, screen_above=1e6, pilot_cost=2e5).fit(x[:250], y[:250])
+    assert {3, 7} <= set(gp.columns_.tolist()) and len(gp.columns_) < 20
+    assert np.mean(np.abs(gp.predict(x[250:]) - y[250:])) < 0.15
+
+
+def test_warm_refit_keeps_the_kernel_and_options_and_starts_where_the_fit_ended() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, (40, 3))
+    y = np.sin(3 * x[:, 0]) + x[:, 1]
+    full = LikeliestKernelGP(restarts=2, seed=0).fit(x, y)
+    fold = full.warm().fit(x[:30], y[:30])
+    assert fold.kernel_ == full.kernel_
+    assert np.array_equal(fold.columns_, full.columns_)
+    # on the same rows the warm start is already the optimum
+    again = full.warm().fit(x, y)
+    assert again.best_.neg_log_likelihood_ == pytest.approx(full.best_.neg_log_likelihood_, 1e-3)

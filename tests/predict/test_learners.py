@@ -80,3 +80,18 @@ def test_the_cli_offers_exactly_the_learners_that_exist():
     from pimp_tui.predict.learners import LEARNERS
 
     assert list(LEARNER_NAMES) == list(LEARNERS)
+
+
+def test_wide_tables_pair_only_the_strongest_options() -> None:
+    from pimp_tui.predict.learners import PAIRED_OPTIONS, _candidate_terms
+
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 2, (3000, 60)).astype(float)
+    t = 3 * x[:, 5] + 2 * x[:, 40] + 1.5 * x[:, 5] * x[:, 40] + rng.normal(0, 0.1, 3000)
+    terms = _candidate_terms(x, t)
+    pairs = [term for term in terms if len(term) == 2]
+    assert [(i,) for i in range(60)] == terms[:60]  # every main effect stays a candidate
+    assert (5, 40) in pairs
+    assert len(pairs) == PAIRED_OPTIONS * (PAIRED_OPTIONS - 1) // 2
+    small = _candidate_terms(x[:50], t[:50])
+    assert len(small) == 60 + 60 * 59 // 2  # a small table keeps every pair
