@@ -133,8 +133,9 @@ def _bench(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from pimp_tui.predict.data import target_bounds
     from pimp_tui.predict.encoding import check_target, read_csv
-    from pimp_tui.predict.evaluation import cross_validate
+    from pimp_tui.predict.evaluation import cross_validate, distrust
     from pimp_tui.predict.learners import make_learner
     from pimp_tui.store.db import open_store
     from pimp_tui.store.predictors import save_predictor, save_score
@@ -157,8 +158,12 @@ def _train(args: argparse.Namespace) -> int:
         from pimp_tui.errors import PimpError
 
         raise PimpError(f"{len(y)} measured configuration(s): at least 4 are needed")
-    cv = cross_validate(x, y, args.learner, args.folds, args.seed)
-    fitted = make_learner(args.learner, args.seed).fit(x, y)
+    bounds = target_bounds(args.target)
+    tracker = _stderr_tracker({"cross-validating": 4.0, "fitting on every row": 1.0})
+    tracker.stage("cross-validating")
+    cv = cross_validate(x, y, args.learner, args.folds, args.seed, bounds, tracker)
+    tracker.stage("fitting on every row")
+    fitted = make_learner(args.learner, args.seed, bounds).fit(x, y)
     name = args.name or args.target
     pid = save_predictor(
         db, name=name, target=args.target, learner=args.learner, seed=args.seed, source=source,
@@ -166,8 +171,37 @@ def _train(args: argparse.Namespace) -> int:
     )  # fmt: skip
     metrics = {k: v for k, v in cv.items() if k != "oof"}
     save_score(db, pid, "cv", metrics)
-    print(json.dumps({"predictor": name, "id": pid, "n": len(y), **_rounded(metrics)}))
+    warning = _warn(distrust(cv["r2"], len(y), len(encoder.columns)), name)
+    print(json.dumps({"predictor": name, "id": pid, "n": len(y), **_rounded(metrics),
+                      "trustworthy": warning is None}))  # fmt: skip
     return 0
+
+
+def _stderr_tracker(stages: dict[str, float]):
+    """Progress on stderr (stage, share done, ETA): one rewritten line on a terminal, a line
+    per stage and tenth otherwise."""
+    from pimp_tui.predict.progress import Tracker
+
+    shown: list[tuple[str, int]] = []
+
+    def report(progress) -> None:
+        key = (progress.stage, int(10 * progress.fraction))
+        if sys.stderr.isatty():
+            end = "\n" if progress.fraction >= 1 else ""
+            print(f"\r\033[K{progress}", end=end, file=sys.stderr, flush=True)
+        elif not shown or shown[-1] != key:
+            print(progress, file=sys.stderr, flush=True)
+        shown.append(key)
+
+    return Tracker(stages, report)
+
+
+def _warn(reason: str | None, name: str) -> str | None:
+    """Say on stderr, before any answer, why predictor `name` must not be trusted."""
+    if reason:
+        print("\r\033[K" if sys.stderr.isatty() else "", end="", file=sys.stderr)
+        print(f"warning: predictor {name!r} is {reason}", file=sys.stderr)
+    return reason
 
 
 def _encoder_for(db, model_id, configs):
@@ -201,28 +235,46 @@ def _training(db, meta, encoder):
 
 
 def _score(args: argparse.Namespace) -> int:
-    from pimp_tui.predict.evaluation import cross_validate, holdout, learning_curve
+    from pimp_tui.predict.data import target_bounds
+    from pimp_tui.predict.evaluation import cross_validate, distrust, holdout, learning_curve
     from pimp_tui.store.db import open_store
     from pimp_tui.store.predictors import load_predictor, save_score
 
     db = open_store(args.db)
     meta, fitted, encoder = load_predictor(db, args.predictor)
     x, y, _ = _training(db, meta, encoder)
-    learner, seed = meta["learner"], meta["seed"]
-    cv = {k: v for k, v in cross_validate(x, y, learner, args.folds, seed).items() if k != "oof"}
-    hold = holdout(x, y, learner, seed=seed).as_dict()
-    curve = [p.__dict__ for p in learning_curve(x, y, None, learner, args.repeats, seed)]
-    out = {"predictor": meta["name"], "cv": _rounded(cv), "holdout": _rounded(hold),
-           "curve": [_rounded(p) for p in curve]}  # fmt: skip
+    learner, seed, bounds = meta["learner"], meta["seed"], target_bounds(meta["target"])
+    tracker = _stderr_tracker(
+        {
+            "cross-validating": 4.0,
+            "hold-out": 1.0,
+            "learning curve": 5.0,
+            "importance and interactions": 1.0 if args.explain else 0.0,
+        }
+    )
+    tracker.stage("cross-validating")
+    cv = cross_validate(x, y, learner, args.folds, seed, bounds, tracker)
+    cv = {k: v for k, v in cv.items() if k != "oof"}
+    tracker.stage("hold-out")
+    hold = holdout(x, y, learner, seed=seed, bounds=bounds).as_dict()
+    tracker.stage("learning curve")
+    points = learning_curve(x, y, None, learner, args.repeats, seed, bounds, tracker)
+    curve = [p.__dict__ for p in points]
+    warning = _warn(distrust(cv["r2"], len(y), len(encoder.columns)), meta["name"])
+    out = {"predictor": meta["name"], "trustworthy": warning is None, "cv": _rounded(cv),
+           "holdout": _rounded(hold), "curve": [_rounded(p) for p in curve]}  # fmt: skip
     for kind, metrics in (("cv", cv), ("holdout", hold), ("curve", {"points": curve})):
         save_score(db, meta["id"], kind, metrics)
     if args.explain:
         from pimp_tui.predict.explain import interaction_strength, permutation_importance
 
+        tracker.stage("importance and interactions")
         columns = encoder.columns
-        importance = permutation_importance(fitted, x, y, columns, seed=seed)
+        importance = permutation_importance(
+            fitted, x, y, columns, seed=seed, bounds=bounds, tracker=tracker
+        )
         top = [columns.index(i.feature) for i in importance[:6]]
-        pairs = interaction_strength(fitted, x, columns, top, seed=seed)
+        pairs = interaction_strength(fitted, x, columns, top, seed=seed, tracker=tracker)
         out["importance"] = [[i.feature, round(i.mean, 4)] for i in importance]
         out["interactions"] = [[p.first, p.second, round(p.h2, 4)] for p in pairs[:10]]
     print(json.dumps(out))
@@ -288,12 +340,25 @@ def _query(args: argparse.Namespace) -> int:
             print(f"unset options taken as 0: {', '.join(unset)}", file=sys.stderr)
     x = encoder.encode([config])
     low, high = fitted.predict_interval(x)
+    warning = _warn(_stored_distrust(db, meta, encoder), meta["name"])
     print(json.dumps({
-        "predictor": meta["name"], "target": meta["target"],
+        "predictor": meta["name"], "target": meta["target"], "trustworthy": warning is None,
         "prediction": float(fitted.predict(x)[0]), "interval95": [float(low[0]), float(high[0])],
         "configuration": config,
     }))  # fmt: skip
     return 0
+
+
+def _stored_distrust(db, meta, encoder) -> str | None:
+    """Why a stored predictor must not be trusted, from its latest cross-validation score."""
+    from pimp_tui.predict.evaluation import distrust
+    from pimp_tui.store.predictors import scores_of
+
+    cv = [s["metrics"] for s in scores_of(db, meta["id"]) if s["kind"] == "cv"]
+    r2 = cv[-1].get("r2") if cv else None
+    if r2 is None:
+        return "not trustworthy: never cross-validated"
+    return distrust(float(r2), int(meta["n_train"]), len(encoder.columns))
 
 
 def _pareto(args: argparse.Namespace) -> int:
@@ -334,19 +399,33 @@ def _recommend(args: argparse.Namespace) -> int:
     objective = args.minimise or args.maximise
     constraints = [Constraint.parse(c) for c in args.constraint]
     db = open_store(args.db)
-    scorers, model = {}, None
-    for name in {objective, *(c.target for c in constraints)}:
+    scorers, loaded, model, warnings = {}, {}, None, []
+    for name in sorted({objective, *(c.target for c in constraints)}):
         meta, fitted, encoder = load_predictor(db, name)
         model = model or _model_of(db, meta)
         scorers[name] = lambda cs, f=fitted, e=encoder: f.predict(e.encode(cs))
+        loaded[name] = (meta, fitted, encoder)
+        reason = _warn(_stored_distrust(db, meta, encoder), name)
+        if reason:
+            warnings.append(f"{name}: {reason}")
+    tracker = _stderr_tracker({"searching valid configurations": 1.0})
+    tracker.stage("searching valid configurations")
     result = recommend(
         model, scorers, objective, constraints, _parse_settings(args.fix),
-        maximise=bool(args.maximise), seed=args.seed,
+        maximise=bool(args.maximise), seed=args.seed, tracker=tracker,
     )  # fmt: skip
     if result is None:
         raise PimpError("no valid configuration is predicted to meet every constraint")
-    print(json.dumps({"method": result.method, "evaluated": result.evaluated,
-                      "predicted": result.predicted, "configuration": result.config}))  # fmt: skip
+    intervals, within = {}, {}
+    for name, (meta, fitted, encoder) in loaded.items():
+        low, high = fitted.predict_interval(encoder.encode([result.config]), level=0.6827)
+        intervals[name] = [float(low[0]), float(high[0])]
+        _, measured, _ = _training(db, meta, encoder)
+        within[name] = int(sum(low[0] <= v <= high[0] for v in measured))
+    print(json.dumps({"warnings": warnings, "method": result.method,
+                      "evaluated": result.evaluated, "predicted": result.predicted,
+                      "interval68": intervals, "measured_within": within,
+                      "configuration": result.config}))  # fmt: skip
     return 0
 
 

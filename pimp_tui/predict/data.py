@@ -26,6 +26,14 @@ class CampaignData:
     source: str
 
 
+BOUNDED_TARGETS = {"accuracy": (0.0, 1.0)}
+"""Targets that are proportions: predicted inside their bounds, scored without MAPE."""
+
+
+def target_bounds(target: str) -> tuple[float, float] | None:
+    return BOUNDED_TARGETS.get(target)
+
+
 def numeric_targets() -> list[str]:
     from pimp_tui.store.campaigns import METRIC_COLUMNS
 

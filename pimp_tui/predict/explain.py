@@ -12,33 +12,42 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pimp_tui.predict.progress import Tracker
+
 MAX_GRID = 10  # partial-dependence points per option (quantiles when it has more values)
 
 
 @dataclass
 class Importance:
     feature: str
-    mean: float  # increase in MAPE (percentage points) when the option is shuffled
+    mean: float  # increase in error (MAPE points, or MAE where MAPE is undefined) when shuffled
     std: float
 
 
 def permutation_importance(
-    model, x, y, columns: list[str], repeats: int = 5, seed: int = 0
-) -> list[Importance]:
-    """Most important first."""
-    from pimp_tui.predict.evaluation import scores
+    model, x, y, columns: list[str], repeats: int = 5, seed: int = 0, bounds=None,
+    tracker: Tracker | None = None,
+) -> list[Importance]:  # fmt: skip
+    """Most important first. The error is MAPE for a strictly positive target that is not a
+    proportion (`bounds`), else MAE in the target's unit."""
+    from pimp_tui.predict.evaluation import relative_error_defined, scores
 
+    tracker = tracker or Tracker()
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    base = scores(y, model.predict(x)).mape
+    relative = relative_error_defined(y, bounds)
+    base = scores(y, model.predict(x), bounds, relative=relative).error
     rng = np.random.default_rng(seed)
+    tracker.plan(len(columns))
     out = []
     for j, name in enumerate(columns):
         losses = []
         for _ in range(repeats):
             shuffled = x.copy()
             shuffled[:, j] = rng.permutation(shuffled[:, j])
-            losses.append(scores(y, model.predict(shuffled)).mape - base)
+            predicted = model.predict(shuffled)
+            losses.append(scores(y, predicted, bounds, relative=relative).error - base)
         out.append(Importance(name, float(np.mean(losses)), float(np.std(losses))))
+        tracker.step()
     return sorted(out, key=lambda i: -i.mean)
 
 
@@ -78,17 +87,20 @@ class Interaction:
 
 def interaction_strength(
     model, x, columns: list[str], features: list[int] | None = None, max_rows: int = 200,
-    seed: int = 0,
+    seed: int = 0, tracker: Tracker | None = None,
 ) -> list[Interaction]:  # fmt: skip
     """Friedman's H² for every pair of `features` (default: all), strongest first, on a grid of
     each option's values, weighted by how often the data has each pair of values."""
     x = np.asarray(x, dtype=float)
     if len(x) > max_rows:
         x = x[np.random.default_rng(seed).choice(len(x), max_rows, replace=False)]
+    tracker = tracker or Tracker()
     features = list(range(x.shape[1])) if features is None else features
     single = {j: partial_dependence(model, x, j) for j in features}
     out = []
+    tracker.plan(len(features) * (len(features) - 1) // 2)
     for j, k in itertools.combinations(features, 2):
+        tracker.step()
         gj, gk, joint = _pd_pair(model, x, j, k)
         pj = np.interp(gj, *single[j])
         pk = np.interp(gk, *single[k])

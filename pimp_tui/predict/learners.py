@@ -31,6 +31,8 @@ class Learner:
     """Base: the log transform, intervals from a per-row standard deviation in fitted space."""
 
     log_target: str | bool = "auto"
+    bounds: tuple[float, float] | None = None
+    """Where the target lives (accuracy: 0..1): predictions and intervals are clipped to it."""
 
     def fit(self, x, y) -> Learner:
         x = np.asarray(x, dtype=float)
@@ -49,7 +51,10 @@ class Learner:
     def predict(self, x) -> np.ndarray:
         with threadpool_limits(limits=1):
             mean, _ = self._predict(np.asarray(x, dtype=float))
-        return np.exp(mean) if self.log_ else mean
+        return self._clip(np.exp(mean) if self.log_ else mean)
+
+    def _clip(self, values: np.ndarray) -> np.ndarray:
+        return values if self.bounds is None else np.clip(values, *self.bounds)
 
     def predict_interval(self, x, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """Central `level` interval of each prediction (ensemble spread or GP posterior, plus the
@@ -58,7 +63,9 @@ class Learner:
             mean, std = self._predict(np.asarray(x, dtype=float))
         half = _z(level) * std
         low, high = mean - half, mean + half
-        return (np.exp(low), np.exp(high)) if self.log_ else (low, high)
+        if self.log_:
+            low, high = np.exp(low), np.exp(high)
+        return self._clip(low), self._clip(high)
 
     def uncertainty(self, x) -> np.ndarray:
         """Standard deviation of each prediction in fitted space (log space when log_)."""
@@ -479,9 +486,13 @@ LEARNERS: dict[str, Callable[[int], Learner]] = {
 }
 
 
-def make_learner(name: str = "auto", seed: int = 0) -> Learner:
-    """A fresh learner by name (`auto` is the default)."""
+def make_learner(
+    name: str = "auto", seed: int = 0, bounds: tuple[float, float] | None = None
+) -> Learner:
+    """A fresh learner by name (`auto` is the default), predicting inside `bounds` if given."""
     try:
-        return LEARNERS[name](seed)
+        learner = LEARNERS[name](seed)
     except KeyError:
         raise PimpError(f"unknown learner {name!r}: one of {', '.join(LEARNERS)}") from None
+    learner.bounds = bounds
+    return learner

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pimp_tui.errors import PimpError
+from pimp_tui.predict.progress import Tracker
 
 Config = dict[str, Any]
 Scorer = Callable[[Sequence[Mapping[str, Any]]], np.ndarray]
@@ -68,6 +69,7 @@ def recommend(
     seed: int = 0,
     budget: int = 2_000,
     exhaustive_limit: int = EXHAUSTIVE_LIMIT,
+    tracker: Tracker | None = None,
 ) -> Recommendation | None:
     """Best valid configuration for `objective` among those meeting every constraint, or None
     when none does. `scorers` map a target name to a function scoring configurations."""
@@ -80,7 +82,7 @@ def recommend(
     reasoner = Reasoner(model)
     if not reasoner.can_complete(fixed):
         raise PimpError("the fixed settings cannot be part of any valid configuration")
-    search = _Search(reasoner, scorers, objective, constraints, maximise)
+    search = _Search(reasoner, scorers, objective, constraints, maximise, tracker or Tracker())
     if reasoner.count(fixed) <= exhaustive_limit:
         from pimp_tui.sampling.exhaustive import all_configurations
 
@@ -88,9 +90,11 @@ def recommend(
             c for c in all_configurations(reasoner.encoding, limit=exhaustive_limit)
             if all(c.get(k) == v for k, v in fixed.items())
         ]  # fmt: skip
+        search.tracker.plan(len(configs))
         search.score(configs)
         method = "exhaustive"
     else:
+        search.tracker.plan(budget)
         search.local(model, fixed, seed, budget)
         method = "SAT sampling + local search"
     ranked = search.ranked()
@@ -104,8 +108,8 @@ def recommend(
 
 
 class _Search:
-    def __init__(self, reasoner, scorers, objective, constraints, maximise) -> None:
-        self.reasoner, self.scorers = reasoner, scorers
+    def __init__(self, reasoner, scorers, objective, constraints, maximise, tracker) -> None:
+        self.reasoner, self.scorers, self.tracker = reasoner, scorers, tracker
         self.objective, self.constraints, self.maximise = objective, constraints, maximise
         self.seen: dict[tuple, tuple[Config, dict[str, float], float]] = {}
         self.evaluated = 0
@@ -126,6 +130,7 @@ class _Search:
                     penalty += 1e12
                 self.seen[self._key(config)] = (dict(config), row, penalty)
             self.evaluated += len(fresh)
+            self.tracker.step(len(fresh))
         out = []
         for config in configs:
             _, row, penalty = self.seen[self._key(config)]

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.widgets.plot import bar, line_chart, scatter
@@ -28,12 +29,17 @@ class PredictScreen(PaneScreen):
 [b]Predictor explorer[/b] — learn what a configuration will cost from the measured runs.
 
 Choose the target metric and the learner on the top line (tab, then enter or the arrows), then
-train (t). Repetitions of a configuration are averaged. The scores are 5-fold cross-validated
-(R², MAPE). The learning curve shows the held-out MAPE as the number of training
-configurations grows; importance bars say how much the error grows when a feature is shuffled
-(percentage points); interactions list the strongest pairs by Friedman's H² (0: the effects add
-up, 1: all interaction). The Pareto view plots the measured configurations, energy against
-accuracy, the non-dominated ones joined and marked ●.
+train (t); the line under it shows the stage and the time left, and c cancels. Repetitions of
+a configuration are averaged. The scores are 5-fold cross-validated: R², MAE in the target's
+unit, MAPE only for a positive target that is not a proportion (accuracy is predicted inside
+0..1), and how often a measured value fell inside its stated 68% and 95% intervals (well
+calibrated: about 68% and 95%). A predictor with a cross-validated R² at or below 0, or fitted on
+fewer configurations than options, is marked [b]not trustworthy[/b], and every answer built on
+it says so first. The learning curve shows the held-out error (MAPE, or MAE) as the number of
+training configurations grows; importance bars say how much that error grows when a feature is
+shuffled; interactions list the strongest pairs by Friedman's H² (0: the effects add up, 1: all
+interaction). The Pareto view plots the measured configurations, energy against accuracy, the
+non-dominated ones joined and marked ●.
 
 Query (q): write feature values, e.g. [i]MultinomialSampling temperature=0.7 batch_size=4[/i]
 (a name alone selects a feature, [i]!name[/i] deselects it); the reasoner completes them to a
@@ -41,11 +47,13 @@ valid configuration, and every trained predictor answers with its uncertainty (�
 central 68% interval). Recommend (R, or tab to the second field): write constraints such as
 [i]accuracy >= 0.5, latency_s <= 2[/i], optionally with feature values, and get the valid
 configuration predicted to use the least energy under them (the constrained metrics need a
-trained predictor). Esc leaves a field.
+trained predictor), each prediction with ± half its 68% interval and how many measured
+configurations lie within it. Esc leaves a field.
 Views: l curve · i importance · x interactions · f Pareto front · q query.
 """
     BINDINGS = [
         Binding("t", "train", "Train", tooltip="Train the learner on the target (background)"),
+        Binding("c", "cancel", "Cancel", tooltip="Stop the running training or search"),
         Binding("q", "view('query')", "Query", tooltip="Ask the predictors a question"),
         Binding(
             "R",
@@ -66,7 +74,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
     PredictScreen #predict-form Label { padding: 0 1 0 0; }
     PredictScreen #target { width: 26; margin: 0 2 0 0; }
     PredictScreen #learner { width: 24; margin: 0 2 0 0; }
-    PredictScreen #scores { height: 2; padding: 0 1; }
+    PredictScreen #scores { height: 3; padding: 0 1; }
     PredictScreen TabbedContent { height: 1fr; }
     PredictScreen TabPane { padding: 0 1; }
     PredictScreen .view { height: 1fr; }
@@ -83,6 +91,13 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         def __init__(self, targets: list[tuple[str, str]], learners: list[str]) -> None:
             super().__init__()
             self.targets, self.learners = targets, learners
+
+    class Stopped(Message):
+        """A learning action ended early: cancelled by the user."""
+
+        def __init__(self, what: str) -> None:
+            super().__init__()
+            self.what = what
 
     class Answer(Message):
         def __init__(self, renderable: Any) -> None:
@@ -194,15 +209,44 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
 
     @background("train")
     def train(self, target: str, learner: str) -> None:
+        from pimp_tui.predict.progress import Cancelled
         from pimp_tui.services.predict import train_report
 
-        def progress(stage: str) -> None:
-            self.app.call_from_thread(
-                self.query_one("#scores", Static).update, Text(f"{target}: {stage}", "dim")
-            )
-
-        report = train_report(self.pimp.db_path, target, learner, progress=progress)
+        worker = get_current_worker()
+        try:
+            report = train_report(
+                self.pimp.db_path, target, learner,
+                progress=self._shower("#scores", f"{target} · {learner}: "),
+                cancelled=lambda: worker.is_cancelled,
+            )  # fmt: skip
+        except Cancelled:
+            self.post_message(self.Stopped(f"training {learner} on {target}"))
+            return
         self.post_message(self.Trained(report))
+
+    def _shower(self, selector: str, prefix: str) -> Any:
+        """A progress callback (called in a worker thread) that shows the stage and the ETA."""
+
+        def show(progress: Any) -> None:
+            line = Text(f"{prefix}{progress} · c cancels", "dim")
+            self.app.call_from_thread(self.query_one(selector, Static).update, line)
+
+        return show
+
+    def action_cancel(self) -> None:
+        running = [w for w in self.workers if w.group in ("train", "query") and not w.is_finished]
+        if not running:
+            self.notify("nothing is running", timeout=2)
+            return
+        for worker in running:
+            worker.cancel()
+
+    def on_predict_screen_stopped(self, message: Stopped) -> None:
+        if self._report is not None:
+            self._draw_all()
+        else:
+            self.query_one("#scores", Static).update(Text("no predictor yet", "dim"))
+        self.notify(f"{message.what}: cancelled", timeout=3)
 
     def on_predict_screen_trained(self, message: Trained) -> None:
         report = message.report
@@ -241,7 +285,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         )
         self.query_one("#curve-view", Static).update(Group(*rows, caption))
 
-    def _importance_table(self, report: Any) -> Table:
+    def _importance_table(self, report: Any) -> Table | Group:
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True, max_width=24)
         table.add_column(no_wrap=True)
@@ -250,8 +294,13 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         biggest = max((v for _, v in top), default=0.0)
         width = max(self.size.width - 40, 10)
         for name, value in top:
-            table.add_row(name, Text(bar(value, biggest, width), style="green"), f"{value:.2f}")
-        return table
+            table.add_row(name, Text(bar(value, biggest, width), style="green"), f"{value:.3g}")
+        caption = Text(f"error increase ({report.curve_metric}) when the feature is shuffled",
+                       style="dim")  # fmt: skip
+        if report.distrust:
+            return Group(Text(f"{report.target}: {report.distrust}", style="bold red"), table,
+                         caption)  # fmt: skip
+        return Group(table, caption)
 
     def _draw_pareto(self) -> None:
         data = self._pareto
@@ -315,11 +364,20 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
 
     @background("query")
     def advise(self, text: str, reports: dict[str, Any]) -> None:
+        from pimp_tui.predict.progress import Cancelled
         from pimp_tui.services.predict import recommend_under
 
-        self.post_message(
-            self.Answer(_recommendation(recommend_under(reports, text, self.pimp.db_path)))
-        )
+        worker = get_current_worker()
+        try:
+            answer = recommend_under(
+                reports, text, self.pimp.db_path,
+                progress=self._shower("#query-view", "recommend: "),
+                cancelled=lambda: worker.is_cancelled,
+            )  # fmt: skip
+        except Cancelled:
+            self.post_message(self.Answer(Text("recommendation cancelled", "yellow")))
+            return
+        self.post_message(self.Answer(_recommendation(answer)))
 
     def on_predict_screen_answer(self, message: Answer) -> None:
         self.query_one("#query-view", Static).update(message.renderable)
@@ -327,13 +385,20 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
 
 def _scores_text(report: Any, reports: dict[str, Any]) -> Text:
     text = Text()
+    if report.distrust:
+        text.append(report.distrust.upper() + "\n", style="bold red")
     text.append(f"{report.target}", style="bold")
     text.append(f" · {report.learner} · {report.n} configurations · {report.folds}-fold CV: ")
-    text.append(report.headline, style="bold green")
+    text.append(report.headline, style="bold red" if report.distrust else "bold green")
+    text.append(f"\n{report.calibration}", style="dim")
     others = [t for t in reports if t != report.target]
     if others:
-        text.append("\nalso trained: " + ", ".join(others), style="dim")
+        text.append(" · also trained: " + ", ".join(others), style="dim")
     return text
+
+
+def _warnings(warnings: list[str]) -> list[Text]:
+    return [Text(w, style="bold red") for w in warnings]
 
 
 def _interactions_table(report: Any) -> Table | Text:
@@ -351,14 +416,16 @@ def _prediction_table(answer: Any) -> Group:
     for metric, mean, std, learner in answer.rows:
         table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.3g}", learner)
     config = Text("configuration: " + answer.config_text, style="dim")
-    return Group(table, config)
+    return Group(*_warnings(answer.warnings), table, config)
 
 
 def _recommendation(answer: Any) -> Group | Text:
     if not answer.rows:
-        return Text(answer.message or "no configuration satisfies the constraints", "yellow")
-    table = Table("metric", "predicted", "±", box=None, padding=(0, 1), header_style="bold")
-    for metric, mean, std in answer.rows:
-        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.3g}")
+        message = Text(answer.message or "no configuration satisfies the constraints", "yellow")
+        return Group(*_warnings(answer.warnings), message)
+    table = Table("metric", "predicted", "±", "measured within", box=None, padding=(0, 1),
+                  header_style="bold")  # fmt: skip
+    for metric, mean, std, within in answer.rows:
+        table.add_row(metric, f"{mean:.4g}", f"{std:.3g}", str(within))
     head = Text(answer.message or "recommended", style="bold green")
-    return Group(head, Text(answer.config_text), table)
+    return Group(*_warnings(answer.warnings), head, Text(answer.config_text), table)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pimp_tui.errors import PimpError
+from pimp_tui.predict.progress import ProgressCallback
 from pimp_tui.services import open_db
 
 TARGETS = {
@@ -47,8 +48,13 @@ class TrainReport:
     n: int
     folds: int
     r2: float
-    mape: float
-    """Out-of-fold MAPE, percent."""
+    mae: float
+    """Out-of-fold mean absolute error, in the target's unit."""
+    mape: float | None
+    """Out-of-fold MAPE, percent; None where the target is not strictly positive or a proportion."""
+    coverage68: float
+    """Share of configurations whose measured value lies in the out-of-fold 68% interval."""
+    coverage95: float
     curve: list[tuple[int, float]]
     curve_metric: str
     importance: list[tuple[str, float]]
@@ -58,10 +64,25 @@ class TrainReport:
     model_id: int | None
     varying: set[str]
     """Features whose value differs among the training configurations."""
+    measured: list[float]
+    """The measured value of each training configuration."""
+    distrust: str | None = None
+    """Why the predictor must not be trusted; None when nothing says so."""
 
     @property
     def headline(self) -> str:
-        return f"R² {self.r2:.3f} · MAPE {self.mape:.1f}%"
+        unit = f" {UNITS[self.target]}" if UNITS.get(self.target) else ""
+        parts = [f"R² {self.r2:.3f}", f"MAE {self.mae:.3g}{unit}"]
+        if self.mape is not None:
+            parts.append(f"MAPE {self.mape:.1f}%")
+        return " · ".join(parts)
+
+    @property
+    def calibration(self) -> str:
+        return (
+            f"measured inside the 68% interval: {self.coverage68:.0%}, "
+            f"inside the 95% interval: {self.coverage95:.0%}"
+        )
 
     def predict(self, config: dict[str, Any]) -> tuple[float, float | None]:
         means, spreads = self.predict_many([config])
@@ -75,7 +96,15 @@ class TrainReport:
         low, high = self.estimator.predict_interval(x, level=ONE_SIGMA)
         return [float(v) for v in means], [float(v) for v in (high - low) / 2]
 
+    def within(self, low: float, high: float) -> int:
+        """Measured configurations whose value lies in [low, high]."""
+        return sum(low <= v <= high for v in self.measured)
 
+
+UNITS = {
+    "energy_j": "J", "energy_net_j": "J", "energy_per_token_j": "J/token", "latency_s": "s",
+    "ttft_s": "s", "tokens_per_s": "tokens/s", "accuracy": "", "peak_memory_bytes": "B",
+}  # fmt: skip
 ONE_SIGMA = 0.6827
 
 
@@ -140,22 +169,38 @@ def target_choices(db_path: str | Path) -> list[tuple[str, str]]:
 # --- training --------------------------------------------------------------------------------
 
 
+TRAIN_STAGES = {
+    "cross-validating": 4.0,
+    "learning curve": 2.4,
+    "fitting on every configuration": 1.0,
+    "importance and interactions": 0.6,
+}
+"""Stages of training and their rough shares of its time (fits, weighed by their rows)."""
+
+
 def train_report(
     db_path: str | Path,
     target: str,
     learner: str,
     seed: int = 0,
-    progress: Callable[[str], None] = lambda stage: None,
+    progress: ProgressCallback | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> TrainReport:
-    """Cross-validated scores, a learning curve, importances and the strongest interactions of
-    `learner` on `target`, then the learner fitted on every measured configuration."""
+    """Cross-validated scores (R², MAE, MAPE where it applies, interval coverage), a learning
+    curve, importances and the strongest interactions of `learner` on `target`, then the
+    learner fitted on every measured configuration. Reports to `progress`; stops with
+    `Cancelled` once `cancelled()` says so."""
     import numpy as np
 
+    from pimp_tui.predict.data import target_bounds
     from pimp_tui.predict.encoding import Encoder
-    from pimp_tui.predict.evaluation import cross_validate, learning_curve
+    from pimp_tui.predict.evaluation import cross_validate, distrust, learning_curve
     from pimp_tui.predict.explain import interaction_strength, permutation_importance
     from pimp_tui.predict.learners import make_learner
+    from pimp_tui.predict.progress import Tracker
 
+    tracker = Tracker(TRAIN_STAGES, progress, cancelled)
+    tracker.stage("reading the measured runs")
     data = load_dataset(db_path)
     pairs = [
         (c, y) for c, y in zip(data.configs, data.targets[target], strict=True) if y is not None
@@ -170,30 +215,33 @@ def train_report(
     encoder = Encoder.from_model(model) if model is not None else Encoder.from_configs(configs)
     x = encoder.encode(configs)
     y = np.asarray([v for _, v in pairs], dtype=float)
-    progress(f"cross-validating {learner} on {len(y)} configurations…")
-    cv = cross_validate(x, y, learner=learner, folds=5, seed=seed)
-    progress("learning curve…")
+    bounds = target_bounds(target)
+    tracker.stage("cross-validating")
+    cv = cross_validate(x, y, learner, CV_FOLDS, seed, bounds, tracker)
+    tracker.stage("learning curve")
+    # The last point is the cross-validation itself: each fold trains on (k-1)/k of the rows.
     sizes = sorted({max(2, round(f * len(y))) for f in CURVE_FRACTIONS} - {len(y)})
-    curve = [
-        (p.size, p.mape_mean)
-        for p in learning_curve(
-            x, y, sizes=sizes, learner=learner, repeats=CURVE_REPEATS, seed=seed
-        )
-    ]
-    progress("fitting on every configuration, importances and interactions…")
-    estimator = make_learner(learner, seed).fit(x, y)
+    points = learning_curve(x, y, sizes, learner, CURVE_REPEATS, seed, bounds, tracker)
+    curve = [(p.size, p.error_mean) for p in points]
+    curve.append((len(y) - len(y) // int(cv["folds"]), float(cv["error_fold_mean"])))
+    tracker.stage("fitting on every configuration")
+    estimator = make_learner(learner, seed, bounds).fit(x, y)
+    tracker.stage("importance and interactions")
     columns = encoder.columns
-    ranked = permutation_importance(estimator, x, y, columns, repeats=IMPORTANCE_REPEATS, seed=seed)
+    ranked = permutation_importance(
+        estimator, x, y, columns, IMPORTANCE_REPEATS, seed, bounds, tracker
+    )
     importance = [(readable(i.feature), i.mean) for i in ranked]
     top = [columns.index(i.feature) for i in ranked[:TOP_FOR_INTERACTIONS] if i.mean > 0]
     interactions = [
         (readable(i.first), readable(i.second), i.h2)
-        for i in interaction_strength(estimator, x, columns, features=top, seed=seed)
+        for i in interaction_strength(estimator, x, columns, top, seed=seed, tracker=tracker)
     ] if len(top) > 1 else []  # fmt: skip
     return TrainReport(
-        target, learner, len(y), int(cv["folds"]), float(cv["r2"]), float(cv["mape"]), curve,
-        "MAPE %", importance, interactions, estimator, encoder, data.model_id,
-        varying_features(configs),
+        target, learner, len(y), int(cv["folds"]), float(cv["r2"]), float(cv["mae"]), cv["mape"],
+        float(cv["coverage68"]), float(cv["coverage95"]), curve, points[0].metric, importance,
+        interactions, estimator, encoder, data.model_id, varying_features(configs),
+        [float(v) for v in y], distrust(float(cv["r2"]), len(y), len(columns)),
     )  # fmt: skip
 
 
@@ -202,10 +250,11 @@ def readable(column: str) -> str:
     return column.split("=", 1)[1] if ".alternative=" in column else column
 
 
+CV_FOLDS = 5
 CURVE_REPEATS = 2
-CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8)
-"""Random splits per size and sizes of the learning curve: it shows a trend, and it is the
-dearest part of training (one fit per split)."""
+CURVE_FRACTIONS = (0.2, 0.4, 0.6)
+"""Random splits per size and sizes of the learning curve below the cross-validation's
+(k-1)/k: it shows a trend, and it is the dearest part of training (one fit per split)."""
 IMPORTANCE_REPEATS = 2
 TOP_FOR_INTERACTIONS = 6
 
@@ -278,6 +327,12 @@ class Answer:
     rows: list[tuple]
     config_text: str
     message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    """Said before the answer: which predictors behind it are not trustworthy, and why."""
+
+
+def warnings_of(reports: dict[str, TrainReport]) -> list[str]:
+    return [f"{target}: {r.distrust}" for target, r in reports.items() if r.distrust]
 
 
 _ASSIGN = re.compile(r"^(!?)([A-Za-z_][\w.]*)(?:\s*=\s*(\S+))?$")
@@ -340,7 +395,8 @@ def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | P
         k if v is True else f"!{k}" if v is False else f"{k}={v}" for k, v in partial.items()
     )
     varying = next(iter(reports.values())).varying
-    return Answer(rows, f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, varying)}")
+    completed = f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, varying)}"
+    return Answer(rows, completed, warnings=warnings_of(reports))
 
 
 RECOMMEND_BUDGET = 400
@@ -348,10 +404,18 @@ RECOMMEND_BUDGET = 400
 
 
 def recommend_under(
-    reports: dict[str, TrainReport], text: str, db_path: str | Path, budget: int = RECOMMEND_BUDGET
+    reports: dict[str, TrainReport],
+    text: str,
+    db_path: str | Path,
+    budget: int = RECOMMEND_BUDGET,
+    progress: ProgressCallback | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Answer:
     """The valid configuration with the least predicted energy (or the first trained target)
-    meeting `metric op number` constraints; other tokens fix feature values as in a query."""
+    meeting `metric op number` constraints; other tokens fix feature values as in a query.
+    Each row: target, prediction, half its 68% interval, and how many measured configurations
+    lie within that interval of it."""
+    from pimp_tui.predict.progress import Tracker
     from pimp_tui.predict.recommend import Constraint, recommend
 
     limits, feature_tokens = [], []
@@ -368,19 +432,23 @@ def recommend_under(
         raise PimpError("train a predictor for " + ", ".join(missing) + " first")
     objective = "energy_j" if "energy_j" in reports else next(iter(reports))
     scorers = {t: _scorer(r) for t, r in reports.items()}
+    tracker = Tracker({"searching valid configurations": 1.0}, progress, cancelled)
+    tracker.stage("searching valid configurations")
     found = recommend(
         _model_for(reports, db_path), scorers, objective, limits,
-        fixed=parse_partial(" ".join(feature_tokens)), budget=budget,
+        fixed=parse_partial(" ".join(feature_tokens)), budget=budget, tracker=tracker,
     )  # fmt: skip
+    warnings = warnings_of(reports)
     if found is None:
-        return Answer([], "", "no valid configuration is predicted to meet the constraints")
+        message = "no valid configuration is predicted to meet the constraints"
+        return Answer([], "", message, warnings)
     rows = []
     for target, report in reports.items():
         mean, spread = report.predict(found.config)
-        rows.append((target, mean, spread))
+        rows.append((target, mean, spread, report.within(mean - spread, mean + spread)))
     message = f"least predicted {objective} ({found.method}, {found.evaluated} evaluated)"
     varying = next(iter(reports.values())).varying
-    return Answer(rows, summary(found.config, 10, varying), message)
+    return Answer(rows, summary(found.config, 10, varying), message, warnings)
 
 
 def _scorer(report: TrainReport) -> Any:

@@ -97,6 +97,8 @@ def test_train_query_recommend_next(store: str, capsys: pytest.CaptureFixture) -
                  "--explain"]) == 0  # fmt: skip
     scored = _json_lines(capsys)[-1]
     assert {"cv", "holdout", "curve", "importance", "interactions"} <= set(scored)
+    assert {"r2", "mae", "mape", "coverage68", "coverage95"} <= set(scored["cv"])
+    assert scored["trustworthy"] is True
 
 
 def test_pareto_and_energy_model(store: str, capsys: pytest.CaptureFixture) -> None:
@@ -113,3 +115,37 @@ def test_pareto_and_energy_model(store: str, capsys: pytest.CaptureFixture) -> N
 def test_unknown_predictor_is_a_user_error(store: str, capsys: pytest.CaptureFixture) -> None:
     assert main(["--db", store, "predict", "query", "nothing"]) == 2
     assert "no predictor 'nothing'" in capsys.readouterr().err
+
+
+def test_a_predictor_of_noise_is_flagged_and_recommend_warns_first(
+    store: str, capsys: pytest.CaptureFixture
+) -> None:
+    import random
+
+    noise = random.Random(3)
+    db = open_store(store)
+    with db.conn:
+        for (run_id,) in db.conn.execute("SELECT id FROM runs").fetchall():
+            db.conn.execute("UPDATE runs SET energy_j = ? WHERE id = ?",
+                            [noise.uniform(1.0, 2.0), run_id])  # fmt: skip
+    db.close()
+    assert main(["--db", store, "predict", "train", "--target", "energy_j",
+                 "--learner", "gbm", "--name", "energy"]) == 0  # fmt: skip
+    out = capsys.readouterr()
+    assert _json_lines_of(out.out)[-1]["trustworthy"] is False
+    assert "not trustworthy" in out.err and "cross-validating" in out.err  # progress, warning
+    assert main(["--db", store, "predict", "query", "energy", "threads=4"]) == 0
+    out = capsys.readouterr()
+    assert _json_lines_of(out.out)[-1]["trustworthy"] is False and "not trustworthy" in out.err
+    assert main(["--db", store, "predict", "recommend", "--minimise", "energy"]) == 0
+    out = capsys.readouterr()
+    best = _json_lines_of(out.out)[-1]
+    assert "not trustworthy" in best["warnings"][0]
+    assert out.err.index("not trustworthy") < out.err.index("searching valid configurations")
+    low, high = best["interval68"]["energy"]
+    assert low <= best["predicted"]["energy"] <= high
+    assert 0 <= best["measured_within"]["energy"] <= len(sample(parse_uvl(UVL), "all"))
+
+
+def _json_lines_of(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
