@@ -7,6 +7,7 @@ never stops one."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections import deque
 from typing import Any
@@ -281,7 +282,8 @@ GPUs' idle power (labelled), or says that nothing runs.
         line = Text()
         line.append(status, style=_STATUS_STYLE.get(camp["status"], ""))
         if camp["alive"]:
-            line.append(f" (pid {camp['pid']} on {camp['host']})", style="dim")
+            where = "" if camp["host"] == socket.gethostname() else f" on {camp['host']}"
+            line.append(f" (pid {camp['pid']}{where})", style="dim")
         if camp.get("control") and camp["alive"]:
             line.append(f" · {camp['control']} asked", style="yellow")
         line.append(f" · sample #{camp['sample_id']} · {camp['task']}×{camp['prompts']}")
