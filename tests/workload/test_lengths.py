@@ -4,7 +4,6 @@ planned as configuration columns, and the prefill/decode split of the runner."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +12,7 @@ from pimp_tui.errors import PimpError
 from pimp_tui.measure.llm import open_llm
 from pimp_tui.measure.runner import run_configuration
 from pimp_tui.measure.sensors import EstimateSensor, NvmlSensor
+from pimp_tui.measure.settings import GenerationSettings
 from pimp_tui.measure.tasks import load_task
 from pimp_tui.measure.tasks.lengths import (
     DEFAULT_LENGTHS,
@@ -31,8 +31,8 @@ def tiny():
     return open_llm(str(paths.TINY_LLM))
 
 
-def plain(batch_size: int = 1) -> SimpleNamespace:
-    return SimpleNamespace(
+def plain(batch_size: int = 1) -> GenerationSettings:
+    return GenerationSettings(
         load_kwargs={"dtype": "float32"},
         generate_kwargs={"do_sample": False, "max_new_tokens": 50},
         batch_size=batch_size,
