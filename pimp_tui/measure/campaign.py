@@ -335,6 +335,7 @@ class _Loop:
             self.emit(RunStarted(self.id, run["id"], run["position"], run["configuration_id"],
                                  run["repetition"], run["config"]))  # fmt: skip
             t0 = time.monotonic()
+            monitor.sample_now()  # a run shorter than the sampling period is still traced
             trace: list = []
 
             def on_step(run_id: int = run["id"], trace: list = trace) -> None:
@@ -355,6 +356,7 @@ class _Loop:
                 control.abandon_run(self.db, run["id"])
                 self.notify(f"stopped: run {run['id']} goes back to the plan")
                 break
+            monitor.sample_now()
             trace.extend(self._publish(monitor.drain()))
             rows = [(s.t - t0, s.device, s.watts, s.temperature_c, s.sm_clock_mhz,
                      s.utilisation_pct, s.memory_used_mib) for s in trace]  # fmt: skip

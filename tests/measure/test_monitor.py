@@ -66,6 +66,22 @@ def test_drain_returns_each_sample_once_in_order():
     assert [s.t for s in first] == sorted(s.t for s in first)
 
 
+def test_sample_now_reads_at_once_between_ticks_and_keeps_order():
+    """A run shorter than the period still gets readings at its start and end, in order with
+    the thread's own."""
+    sensor = CountingSensor()
+    monitor = PowerMonitor(sensor, hz=0.001)  # the thread's next tick is ~17 minutes away
+    monitor.start()
+    try:
+        monitor.sample_now()
+        monitor.sample_now()
+    finally:
+        monitor.stop()
+    drained = monitor.drain()
+    assert [s.watts for s in drained] == [1.0, 2.0, 3.0]  # its first tick and ours, in the order taken
+    assert monitor.samples_taken == 3
+
+
 def test_undrained_samples_are_bounded_and_counted_as_dropped():
     sensor = CountingSensor()
     monitor = PowerMonitor(sensor, hz=500.0, capacity=100, pending_capacity=5)

@@ -219,6 +219,14 @@ async def wait_until(pilot, condition, seconds: float = 240.0) -> None:  # type:
     raise AssertionError("timed out waiting for the campaign")
 
 
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def campaign_row(db_path: Path, campaign_id: int) -> dict:
     from pimp_tui.store.campaigns import get_campaign
 
@@ -280,5 +288,7 @@ async def test_campaign_started_here_outlives_the_app_and_is_cancelled_from_the_
         time.sleep(0.2)
     camp = campaign_row(db_path, campaign_id)
     assert camp["status"] == "cancelled" and 1 <= camp["done"] + camp["failed"] < camp["total"]
+    while process_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the worker's last log line follows the status it stored
     log = (tmp_path / f"pimp-campaign-{campaign_id}.log").read_text()
     assert f"campaign {campaign_id}: cancelled" in log

@@ -44,6 +44,7 @@ class PowerMonitor:
         self._pending: deque[PowerSample] = deque(maxlen=pending_capacity or capacity)
         self._ticks: deque[float] = deque(maxlen=max(16, int(2 * hz)))
         self._lock = threading.Lock()
+        self._sensor_lock = threading.Lock()  # the thread and sample_now() never read at once
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.samples_taken = 0
@@ -82,6 +83,20 @@ class PowerMonitor:
         period = 1.0 / self.hz
         due = self._clock()
         while not self._stop.is_set():
+            now = self._take()
+            with self._lock:
+                self._ticks.append(now)
+            due += period
+            if now - due > period:
+                skipped = int((now - due) / period)
+                self.missed_ticks += skipped
+                due += skipped * period
+            if due > now:
+                self._stop.wait(due - now)
+
+    def _take(self) -> float:
+        """One reading of the sensor into both buffers, in the order taken; returns when."""
+        with self._sensor_lock:
             try:
                 samples = self.sensor.sample()
             except Exception as exc:  # a transient read failure must not end the trace
@@ -94,15 +109,13 @@ class PowerMonitor:
                 overflow = len(self._pending) + len(samples) - (self._pending.maxlen or 0)
                 self.dropped += max(0, overflow)
                 self._pending.extend(samples)
-                self._ticks.append(now)
                 self.samples_taken += len(samples)
-            due += period
-            if now - due > period:
-                skipped = int((now - due) / period)
-                self.missed_ticks += skipped
-                due += skipped * period
-            if due > now:
-                self._stop.wait(due - now)
+        return now
+
+    def sample_now(self) -> None:
+        """Take one reading at once, off the schedule: a run shorter than the sampling period
+        still gets samples at its start and its end."""
+        self._take()
 
     @property
     def achieved_hz(self) -> float:
