@@ -21,7 +21,9 @@ from pimp_tui.errors import ModelSyntaxError, PimpError
 
 # Command modules, in the order their commands appear in --help. A module that does not exist
 # yet is skipped, so each area can land on its own.
-COMMAND_MODULES = ("model", "sample", "measure", "campaign", "runs", "predict", "workload", "tui")
+COMMAND_MODULES = (
+    "model", "sample", "measure", "campaign", "runs", "predict", "workload", "report", "tui",
+)  # fmt: skip
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

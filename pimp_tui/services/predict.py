@@ -118,13 +118,13 @@ def learner_names() -> list[str]:
 # --- data ------------------------------------------------------------------------------------
 
 
-def load_dataset(db_path: str | Path) -> Dataset:
-    """Finished runs of every campaign, averaged per (configuration, model, task)."""
+def load_dataset(db_path: str | Path, campaign_id: int | None = None) -> Dataset:
+    """Finished runs of every campaign (or of one), averaged per (configuration, model, task)."""
     from pimp_tui.store.campaigns import METRIC_COLUMNS, runs_rows
 
     db = open_db(db_path)
     try:
-        rows = [r for r in runs_rows(db) if r["status"] == "done"]
+        rows = [r for r in runs_rows(db, campaign_id) if r["status"] == "done"]
         model_id = None
         if rows:
             latest = max(rows, key=lambda r: r["campaign_id"])
@@ -185,11 +185,12 @@ def train_report(
     seed: int = 0,
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
+    campaign_id: int | None = None,
 ) -> TrainReport:
     """Cross-validated scores (R², MAE, MAPE where it applies, interval coverage), a learning
     curve, importances and the strongest interactions of `learner` on `target`, then the
-    learner fitted on every measured configuration. Reports to `progress`; stops with
-    `Cancelled` once `cancelled()` says so."""
+    learner fitted on every measured configuration (of one campaign where `campaign_id` is
+    given). Reports to `progress`; stops with `Cancelled` once `cancelled()` says so."""
     import numpy as np
 
     from pimp_tui.predict.data import target_bounds
@@ -201,7 +202,7 @@ def train_report(
 
     tracker = Tracker(TRAIN_STAGES, progress, cancelled)
     tracker.stage("reading the measured runs")
-    data = load_dataset(db_path)
+    data = load_dataset(db_path, campaign_id)
     pairs = [
         (c, y) for c, y in zip(data.configs, data.targets[target], strict=True) if y is not None
     ]
@@ -283,10 +284,10 @@ class ParetoData:
     y_label: str = "accuracy"
 
 
-def measured_pareto(db_path: str | Path) -> ParetoData:
+def measured_pareto(db_path: str | Path, campaign_id: int | None = None) -> ParetoData:
     """Measured configurations as (energy, accuracy); the front: no other one uses less
     energy and is at least as accurate."""
-    data = load_dataset(db_path)
+    data = load_dataset(db_path, campaign_id)
     pts = [
         (e, a, c)
         for e, a, c in zip(

@@ -138,7 +138,7 @@ def describe(run: dict[str, Any]) -> RunView:
             value = value / 2**20
         view.metrics.append((label, f"{_number(value)} {unit}"))
     view.sensor = _sensor_rows(run)
-    view.caveats += _caveats(run)
+    view.caveats += run_caveats(run)
     for point in run["trace"]:
         view.trace.setdefault(point["device"], []).append((point["t"], point["watts"]))
     view.outputs = run["outputs"] or []
@@ -168,7 +168,8 @@ def _sensor_rows(run: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _caveats(run: dict[str, Any]) -> list[str]:
+def run_caveats(run: dict[str, Any]) -> list[str]:
+    """What to keep in mind when reading a run's figures (a run row or `run_details`)."""
     notes = []
     if run.get("sensor") == "estimate":
         notes.append("energy is an estimate (CPU time × a stated power figure), not a measurement")
