@@ -20,12 +20,12 @@ import time
 from pimp_tui import paths
 from pimp_tui.measure.campaign import CampaignProgress, create_campaign, run_campaign
 from pimp_tui.measure.host import detect_host, fix_to_host
-from pimp_tui.predict.sweetspot import sweetspots
-from pimp_tui.predict.workload import campaign_runs
 from pimp_tui.store import samples
 from pimp_tui.store.db import open_store
 from pimp_tui.variability.io import load_model
 from pimp_tui.variability.reasoning import Reasoner
+from pimp_tui.workload.runs import campaign_runs
+from pimp_tui.workload.sweetspot import sweetspots
 
 
 def main() -> None:

@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pimp_tui.predict import workload as wl
-from pimp_tui.predict.sweetspot import AnalyticalModel, LearnedModel
 from pimp_tui.store import campaigns as store
 from pimp_tui.store.db import open_store
+from pimp_tui.workload.models import AnalyticalModel, LearnedModel
+from pimp_tui.workload.pricing import MeasuredModel, estimate_trace
+from pimp_tui.workload.runs import campaign_runs
+from pimp_tui.workload.trace import read_trace
 
 GRID = (32, 64, 128, 256, 512, 1024)
 
@@ -79,23 +81,23 @@ def main() -> None:
         }).write_csv(trace_path)  # fmt: skip
         db = open_store(Path(tmp) / "pimp.db")
         try:
-            runs, groups = wl.campaign_runs(db, campaign)
+            runs, groups = campaign_runs(db, campaign)
         finally:
             db.conn.close()
         print(f"{args.requests} requests, {len(groups)} configurations, "
               f"{len(runs)} runs over a {len(GRID)}x{len(GRID)} grid")  # fmt: skip
         for source in ("measured", "analytical", "learned"):
             start = time.perf_counter()
-            trace = wl.read_trace(trace_path)
+            trace = read_trace(trace_path)
             read = time.perf_counter()
             if source == "measured":
-                model = wl.MeasuredModel(runs)
+                model = MeasuredModel(runs)
             elif source == "analytical":
                 model = AnalyticalModel(runs)
             else:
                 model = LearnedModel(runs, groups, learner="rf", seed=0)
             fitted = time.perf_counter()
-            estimates = wl.estimate_trace(trace, model, groups)
+            estimates = estimate_trace(trace, model, groups)
             done = time.perf_counter()
             priced = (read - start) + (done - fitted)
             verdict = "under" if priced < 5 else "OVER"

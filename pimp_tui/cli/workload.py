@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pimp_tui.cli import add_db_option, seed_value
-
-SOURCES = ("measured", "analytical", "learned")
+from pimp_tui.services.workloads import SOURCES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,38 +96,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sweet.set_defaults(func=sweetspot_command)
 
 
-def _open(db_path: str) -> Any:
-    from pimp_tui.store.db import open_store
-
-    return open_store(db_path)
-
-
 def import_command(args: argparse.Namespace) -> int:
-    from pimp_tui.predict.workload import bin_trace, read_trace, span_seconds
-    from pimp_tui.store.workloads import save_workload
+    from pimp_tui.services.workloads import ImportRequest, import_workload
 
-    trace = read_trace(args.trace)
-    db = _open(args.db)
-    try:
-        workload_id = save_workload(db, args.name or Path(args.trace).name, args.trace, trace)
-    finally:
-        db.conn.close()
-    span = span_seconds(trace)
-    bins = len(bin_trace(trace))
-    when = f", spanning {span / 3600:.2f} h" if span else ""
-    print(f"{len(trace)} requests in {bins} log2 bins{when}", file=sys.stderr)
-    print(workload_id)
+    done = import_workload(ImportRequest(args.db, args.trace, args.name))
+    when = f", spanning {done.span_s / 3600:.2f} h" if done.span_s else ""
+    print(f"{done.requests} requests in {done.bins} log2 bins{when}", file=sys.stderr)
+    print(done.workload_id)
     return 0
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from pimp_tui.store.workloads import list_workloads
+    from pimp_tui.services.workloads import list_workloads
 
-    db = _open(args.db)
-    try:
-        rows = list_workloads(db)
-    finally:
-        db.conn.close()
+    rows = list_workloads(args.db)
     print("\t".join(("id", "name", "requests", "span_s", "source", "created")))
     for row in rows:
         span = "-" if row["span_s"] is None else f"{row['span_s']:.0f}"
@@ -142,15 +123,10 @@ def phases_command(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from pimp_tui.predict.heatmap import fmt
-    from pimp_tui.predict.workload import campaign_runs, phase_table
+    from pimp_tui.services.workloads import phases
+    from pimp_tui.widgets.heatmap import fmt
 
-    db = _open(args.db)
-    try:
-        runs, groups = campaign_runs(db, args.campaign)
-    finally:
-        db.conn.close()
-    table = phase_table(runs, groups)
+    table = phases(args.db, args.campaign)
     if args.json:
         print(json.dumps({"campaign": args.campaign, "configurations": table.to_dicts()}))
         return 0
@@ -168,56 +144,16 @@ def phases_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _estimates(args: argparse.Namespace) -> tuple[list, Any]:
+def _priced(args: argparse.Namespace) -> Any:
     """The workload's trace priced under every configuration of the campaign."""
-    from pimp_tui.predict import workload as wl
-    from pimp_tui.store.workloads import find_workload, load_requests
+    from pimp_tui.services.workloads import PriceRequest, price
 
-    db = _open(args.db)
-    try:
-        if Path(args.workload).is_file():
-            trace = wl.read_trace(args.workload)
-        else:
-            trace = load_requests(db, find_workload(db, args.workload)["id"])
-        runs, groups = wl.campaign_runs(db, args.campaign)
-        accuracy_rows = None
-        if getattr(args, "accuracy_campaign", None) is not None:
-            accuracy_rows = _accuracy_rows(db, args.accuracy_campaign)
-    finally:
-        db.conn.close()
-    inputs = wl.parse_bins(args.input_bins or args.bins)
-    outputs = wl.parse_bins(args.output_bins or args.bins)
-    model = _model(args.source, runs, groups, args.learner, args.seed)
-    estimates = wl.estimate_trace(trace, model, groups, inputs, outputs)
-    if accuracy_rows is None:
-        measured = wl.accuracy_by_group(runs)
-        for estimate in estimates:
-            estimate.accuracy = measured.get(estimate.group.key)
-    else:
-        wl.attach_accuracy(estimates, accuracy_rows)
-    return estimates, trace
-
-
-def _accuracy_rows(db: Any, campaign_id: int) -> list[dict]:
-    from pimp_tui.predict.workload import RUN_FIELDS
-    from pimp_tui.store.campaigns import get_campaign, runs_rows
-
-    get_campaign(db, campaign_id)
-    rows = [r for r in runs_rows(db, campaign_id) if r["status"] == "done"]
-    keep = RUN_FIELDS - {"status"}
-    return [{k: v for k, v in row.items() if k not in keep} for row in rows]
-
-
-def _model(source: str, runs: Any, groups: list, learner: str, seed: int) -> Any:
-    from pimp_tui.predict.workload import MeasuredModel
-
-    if source == "measured":
-        return MeasuredModel(runs)
-    from pimp_tui.predict.sweetspot import AnalyticalModel, LearnedModel
-
-    if source == "analytical":
-        return AnalyticalModel(runs)
-    return LearnedModel(runs, groups, learner=learner, seed=seed)
+    return price(PriceRequest(
+        args.db, args.workload, args.campaign, source=args.source, bins=args.bins,
+        input_bins=args.input_bins, output_bins=args.output_bins, learner=args.learner,
+        seed=args.seed, accuracy_campaign=getattr(args, "accuracy_campaign", None),
+        accuracy_floor=getattr(args, "accuracy_floor", None),
+    ))  # fmt: skip
 
 
 def _summary(estimate: Any) -> dict[str, Any]:
@@ -247,12 +183,13 @@ def estimate_command(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from pimp_tui.predict.heatmap import fmt
+    from pimp_tui.widgets.heatmap import fmt
 
-    estimates, trace = _estimates(args)
+    priced = _priced(args)
+    estimates = priced.estimates
     if args.json:
         payload = [{**_summary(e), "bins": e.bins.drop("inside").to_dicts()} for e in estimates]
-        print(json.dumps({"requests": len(trace), "estimates": payload}, default=str))
+        print(json.dumps({"requests": priced.requests, "estimates": payload}, default=str))
         return 0
     console = Console(width=max(Console().width, 120))
     for estimate in estimates:
@@ -288,20 +225,19 @@ def compare_command(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from pimp_tui.predict.heatmap import fmt
-    from pimp_tui.predict.workload import cheapest
+    from pimp_tui.widgets.heatmap import fmt
 
-    estimates, trace = _estimates(args)
-    best = cheapest(estimates, args.accuracy_floor)
+    priced = _priced(args)
+    estimates, best = priced.estimates, priced.cheapest
     if args.json:
         print(json.dumps({
-            "requests": len(trace),
+            "requests": priced.requests,
             "accuracy_floor": args.accuracy_floor,
             "estimates": [_summary(e) for e in estimates],
             "cheapest": None if best is None else best.group.label,
         }, default=str))  # fmt: skip
         return 0 if best is not None else 1
-    table = Table(title=f"{len(trace)} requests priced from campaign {args.campaign} "
+    table = Table(title=f"{priced.requests} requests priced from campaign {args.campaign} "
                   f"({estimates[0].source if estimates else args.source})")  # fmt: skip
     for column in ("configuration", "energy J", "J/request", "busy s", "latency s",
                    "accuracy"):  # fmt: skip
@@ -337,18 +273,14 @@ def sweetspot_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pimp_tui.files import check_output, write_text
-    from pimp_tui.predict.heatmap import fmt, heatmap_svg, heatmap_table
-    from pimp_tui.predict.sweetspot import sweetspots
-    from pimp_tui.predict.workload import campaign_runs
+    from pimp_tui.services.workloads import SweetSpotRequest, sweetspots
+    from pimp_tui.widgets.heatmap import fmt, heatmap_svg, heatmap_table
 
     if args.svg is not None:
         check_output(args.svg, "--svg", protect=[args.db])
-    db = _open(args.db)
-    try:
-        runs, groups = campaign_runs(db, args.campaign)
-    finally:
-        db.conn.close()
-    spots = sweetspots(runs, groups, folds=args.folds, seed=args.seed, learner=args.learner)
+    spots = sweetspots(SweetSpotRequest(
+        args.db, args.campaign, folds=args.folds, seed=args.seed, learner=args.learner
+    ))  # fmt: skip
     written = []
     if args.svg:
         for number, spot in enumerate(spots, start=1):

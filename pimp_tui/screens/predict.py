@@ -18,8 +18,8 @@ from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent,
 from textual.worker import get_current_worker
 
 from pimp_tui.screens.base import PaneScreen, background
+from pimp_tui.screens.sweetspot import SweetSpotPanel
 from pimp_tui.widgets.plot import bar, line_chart, scatter
-from pimp_tui.widgets.sweetspot import SweetSpotView
 
 
 class PredictScreen(PaneScreen):
@@ -148,13 +148,13 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
                     with VerticalScroll(id="query-result"):
                         yield Static("", id="query-view")
             with TabPane("Sweet spots", id="sweetspot"):
-                yield SweetSpotView(id="sweetspot-view")
+                yield SweetSpotPanel(id="sweetspot-view")
         yield Footer(compact=True)
 
     def sync(self) -> None:
         self.load_options()
         self.load_pareto()
-        self.query_one(SweetSpotView).load(self.pimp.db_path)
+        self.query_one(SweetSpotPanel).load(self.pimp.db_path)
 
     # --- options and data -------------------------------------------------------------------
 

@@ -11,17 +11,20 @@ from pimp_tui.errors import PimpError
 
 
 def save_workload(
-    db: sqlite_utils.Database, name: str, source: str | None, trace: pl.DataFrame
+    db: sqlite_utils.Database,
+    name: str,
+    source: str | None,
+    trace: pl.DataFrame,
+    span_s: float | None,
 ) -> int:
-    """Store a normalised trace (see predict.workload.read_trace) under a new name."""
-    from pimp_tui.predict.workload import span_seconds
-
+    """Store a normalised trace (input_tokens, output_tokens, timestamp: see
+    workload.trace.read_trace) spanning `span_s` seconds under a new name."""
     if db.execute("SELECT 1 FROM workloads WHERE name = ?", [name]).fetchone():
         raise PimpError(f"a workload named {name!r} exists already (choose another --name)")
     with db.conn:
         cursor = db.conn.execute(
             "INSERT INTO workloads (name, source, requests, span_s) VALUES (?, ?, ?, ?)",
-            [name, source, len(trace), span_seconds(trace)],
+            [name, source, len(trace), span_s],
         )
         workload_id = int(cursor.lastrowid)
         db.conn.executemany(

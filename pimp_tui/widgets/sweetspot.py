@@ -1,8 +1,7 @@
 """The sweet-spot view: per configuration of a lengths campaign, the measured J per output
 token as a coloured grid (each row's minimum starred), the analytical model's most efficient
 output length per input length, and the held-out MAPEs of the analytical fit and a learned
-predictor side by side. `load(db_path)` fetches the newest lengths campaign's report through
-the sweet-spot service in a thread worker and renders it."""
+predictor side by side. The widget renders what it is given (`show`); the screen fetches it."""
 
 from __future__ import annotations
 
@@ -15,12 +14,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from pimp_tui.errors import PimpError
-
 
 def render_spots(spots: Sequence[Any], learner: str) -> Group | Text:
-    """Rich renderables for a list of predict.sweetspot.SweetSpot."""
-    from pimp_tui.predict.heatmap import heatmap_table
+    """Rich renderables for a list of workload.sweetspot.SweetSpot."""
+    from pimp_tui.widgets.heatmap import heatmap_table
 
     if not spots:
         return Text("no lengths campaign measured yet: run one with --task lengths", "dim")
@@ -67,25 +64,3 @@ class SweetSpotView(VerticalScroll):
 
     def show_message(self, message: str) -> None:
         self.query_one("#sweetspot-body", Static).update(Text(message, "yellow"))
-
-    def load(self, db_path: str) -> None:
-        """Compute the newest lengths campaign's sweet spots in the background, then show them."""
-        self.run_worker(
-            lambda: self._fetch(db_path), thread=True, group="sweetspot", exclusive=True,
-            exit_on_error=False,
-        )  # fmt: skip
-
-    def _fetch(self, db_path: str) -> None:
-        from pimp_tui.services.sweetspot import VIEW_LEARNER, lengths_campaigns, sweetspot_report
-
-        try:
-            campaigns = lengths_campaigns(db_path)
-            if not campaigns:
-                self.app.call_from_thread(self.show, [], VIEW_LEARNER)
-                return
-            campaign_id, label = campaigns[0]
-            spots = sweetspot_report(db_path, campaign_id)
-        except PimpError as exc:
-            self.app.call_from_thread(self.show_message, str(exc))
-            return
-        self.app.call_from_thread(self.show, spots, VIEW_LEARNER, label)

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from pimp_tui.predict import workload as wl
-from pimp_tui.predict.heatmap import heatmap_svg, heatmap_table
-from pimp_tui.predict.sweetspot import AnalyticalModel, LearnedModel, fit_quadratic, sweetspots
+from pimp_tui.predict.analytical import fit_energy_model
 from pimp_tui.store.db import open_store
+from pimp_tui.widgets.heatmap import heatmap_svg, heatmap_table
+from pimp_tui.workload.models import AnalyticalModel, LearnedModel
+from pimp_tui.workload.runs import campaign_runs
+from pimp_tui.workload.sweetspot import sweetspots
 from tests.workload.conftest import GRID, THETA, energy
 
 
@@ -23,7 +25,7 @@ def priced(lengths_db):
     path, campaign = lengths_db
     db = open_store(path)
     try:
-        return wl.campaign_runs(db, campaign)
+        return campaign_runs(db, campaign)
     finally:
         db.conn.close()
 
@@ -31,7 +33,7 @@ def priced(lengths_db):
 def test_exact_data_gives_back_theta_and_the_closed_form_sweet_spot():
     n_in, n_out = (a.ravel() for a in np.meshgrid(GRID, GRID, indexing="ij"))
     y = np.array([energy("Float32", a, b) for a, b in zip(n_in, n_out, strict=True)])
-    fit = fit_quadratic(n_in, n_out, y)
+    fit = fit_energy_model(n_in, n_out, y)
     assert fit.theta == pytest.approx(THETA["Float32"], rel=1e-6, abs=1e-12)
     assert np.all(fit.variance(n_in, n_out) < 1e-12)
     for length in (32, 500):
@@ -39,7 +41,7 @@ def test_exact_data_gives_back_theta_and_the_closed_form_sweet_spot():
         grid = np.linspace(1, 5000, 200_000)
         per_token = energy("Float32", length, grid) / grid
         assert best == pytest.approx(grid[np.argmin(per_token)], rel=1e-3)
-    concave = fit_quadratic(n_in, n_out, 3.0 + 0.01 * n_in * n_out - 1e-5 * n_out**2)
+    concave = fit_energy_model(n_in, n_out, 3.0 + 0.01 * n_in * n_out - 1e-5 * n_out**2)
     assert concave.best_output(64) is None  # θ4 < 0: no interior minimum
 
 

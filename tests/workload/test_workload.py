@@ -11,8 +11,11 @@ import polars as pl
 import pytest
 
 from pimp_tui.errors import PimpError
-from pimp_tui.predict import workload as wl
 from pimp_tui.store.db import open_store
+from pimp_tui.workload.bins import Bins, bin_trace, parse_bins
+from pimp_tui.workload.pricing import MeasuredModel, cheapest, estimate_trace
+from pimp_tui.workload.runs import accuracy_by_group, campaign_runs
+from pimp_tui.workload.trace import read_trace, span_seconds
 from tests.workload.conftest import energy
 
 
@@ -32,7 +35,7 @@ def priced(lengths_db):
     path, campaign = lengths_db
     db = open_store(path)
     try:
-        runs, groups = wl.campaign_runs(db, campaign)
+        runs, groups = campaign_runs(db, campaign)
     finally:
         db.conn.close()
     return runs, groups
@@ -45,12 +48,12 @@ def test_csv_and_jsonl_traces_read_alike(tmp_path):
     jsonl = tmp_path / "t.jsonl"
     jsonl.write_text('{"input_tokens": 374, "output_tokens": 44, "timestamp": 0}\n'
                      '{"input_tokens": 396, "output_tokens": 109, "timestamp": 4.3}\n')  # fmt: skip
-    a, b = wl.read_trace(csv), wl.read_trace(jsonl)
+    a, b = read_trace(csv), read_trace(jsonl)
     assert a.select("input_tokens", "output_tokens").equals(
         b.select("input_tokens", "output_tokens")
     )
-    assert wl.span_seconds(a) == pytest.approx(4.3)
-    assert wl.span_seconds(b) == pytest.approx(4.3)
+    assert span_seconds(a) == pytest.approx(4.3)
+    assert span_seconds(b) == pytest.approx(4.3)
 
 
 @pytest.mark.parametrize(
@@ -60,40 +63,40 @@ def test_bad_traces_are_user_errors(tmp_path, text):
     path = tmp_path / "bad.csv"
     path.write_text(text)
     with pytest.raises(PimpError):
-        wl.read_trace(path)
+        read_trace(path)
 
 
 def test_log2_bins_cover_octaves():
     trace = pl.DataFrame({"input_tokens": [1, 2, 3, 4, 7, 8, 1000], "output_tokens": [5] * 7,
                           "timestamp": [None] * 7})  # fmt: skip
-    binned = wl.bin_trace(trace)
+    binned = bin_trace(trace)
     assert binned["requests"].to_list() == [1, 2, 2, 1, 1]
     assert binned["in_low"].to_list() == [1, 2, 4, 8, 512]
     assert binned["in_high"].to_list() == [2, 4, 8, 16, 1024]
-    edges = wl.bin_trace(trace, wl.parse_bins("1,4,100"), wl.parse_bins("linear:10"))
+    edges = bin_trace(trace, parse_bins("1,4,100"), parse_bins("linear:10"))
     assert edges["requests"].to_list() == [3, 3, 1]
     assert math.isinf(edges["in_high"].to_list()[-1])
-    assert wl.bin_trace(trace, wl.parse_bins("log2:2"))["requests"].sum() == 7
+    assert bin_trace(trace, parse_bins("log2:2"))["requests"].sum() == 7
 
 
 @pytest.mark.parametrize("spec", ["log3", "linear:0", "4,8", "1,8,4", "log2:x"])
 def test_bad_bin_specs_are_user_errors(spec):
     with pytest.raises(PimpError):
-        wl.parse_bins(spec)
+        parse_bins(spec)
 
 
 def test_a_trace_estimate_is_the_sum_of_its_bins_estimates(priced):
     runs, groups = priced
-    model = wl.MeasuredModel(runs)
+    model = MeasuredModel(runs)
     trace = synthetic_trace(2000)
-    inputs = outputs = wl.Bins()
-    whole = wl.estimate_trace(trace, model, groups, inputs, outputs)
-    keys = wl.bin_trace(trace, inputs, outputs).select("in_bin", "out_bin").rows()
+    inputs = outputs = Bins()
+    whole = estimate_trace(trace, model, groups, inputs, outputs)
+    keys = bin_trace(trace, inputs, outputs).select("in_bin", "out_bin").rows()
     index_in = inputs.index(trace["input_tokens"].to_numpy())
     index_out = outputs.index(trace["output_tokens"].to_numpy())
     for g, estimate in enumerate(whole):
         parts = [
-            wl.estimate_trace(trace.filter(pl.Series((index_in == a) & (index_out == b))),
+            estimate_trace(trace.filter(pl.Series((index_in == a) & (index_out == b))),
                               model, [groups[g]], inputs, outputs)[0]
             for a, b in keys
         ]  # fmt: skip
@@ -106,21 +109,21 @@ def test_a_trace_estimate_is_the_sum_of_its_bins_estimates(priced):
 
 def test_measured_estimates_hit_grid_points_and_carry_repetition_variance(priced):
     runs, groups = priced
-    model = wl.MeasuredModel(runs)
+    model = MeasuredModel(runs)
     trace = pl.DataFrame({"input_tokens": [64] * 10, "output_tokens": [128] * 10,
                           "timestamp": [None] * 10})  # fmt: skip
-    for estimate in wl.estimate_trace(trace, model, groups):
+    for estimate in estimate_trace(trace, model, groups):
         precision = estimate.group.config["Precision"]
         assert estimate.j_per_request == pytest.approx(energy(precision, 64, 128), rel=0.03)
         assert 0 < estimate.energy_sd < 0.05 * estimate.energy_j
         assert estimate.outside == 0
     far = pl.DataFrame({"input_tokens": [4096], "output_tokens": [8], "timestamp": [None]})
-    assert wl.estimate_trace(far, model, groups)[0].outside == 1
+    assert estimate_trace(far, model, groups)[0].outside == 1
 
 
 def test_interpolation_lies_between_neighbouring_points(priced):
     runs, groups = priced
-    model = wl.MeasuredModel(runs)
+    model = MeasuredModel(runs)
     low, mid, high = (model.predict(groups[0], np.array([n]), np.array([64.0]))["energy_j"][0][0]
                       for n in (64.0, 90.0, 128.0))  # fmt: skip
     assert low < mid < high
@@ -128,14 +131,14 @@ def test_interpolation_lies_between_neighbouring_points(priced):
 
 def test_cheapest_respects_the_accuracy_floor(priced):
     runs, groups = priced
-    estimates = wl.estimate_trace(synthetic_trace(500), wl.MeasuredModel(runs), groups)
-    accuracy = wl.accuracy_by_group(runs)
+    estimates = estimate_trace(synthetic_trace(500), MeasuredModel(runs), groups)
+    accuracy = accuracy_by_group(runs)
     for e in estimates:
         e.accuracy = accuracy[e.group.key]
-    cheapest = wl.cheapest(estimates, None)
-    assert cheapest.group.config["Precision"] == "BFloat16"
-    assert wl.cheapest(estimates, 0.5).group.config["Precision"] == "Float32"
-    assert wl.cheapest(estimates, 0.9) is None
+    best = cheapest(estimates, None)
+    assert best.group.config["Precision"] == "BFloat16"
+    assert cheapest(estimates, 0.5).group.config["Precision"] == "Float32"
+    assert cheapest(estimates, 0.9) is None
 
 
 def test_groups_are_labelled_by_the_settings_that_vary(priced):
