@@ -137,8 +137,9 @@ def _train(args: argparse.Namespace) -> int:
     from pimp_tui.predict.encoding import check_target, read_csv
     from pimp_tui.predict.evaluation import cross_validate, distrust
     from pimp_tui.predict.learners import make_learner
+    from pimp_tui.predict.saved import save_predictor
     from pimp_tui.store.db import open_store
-    from pimp_tui.store.predictors import save_predictor, save_score
+    from pimp_tui.store.predictors import save_score
 
     db = open_store(args.db)
     model_id = None
@@ -237,8 +238,9 @@ def _training(db, meta, encoder):
 def _score(args: argparse.Namespace) -> int:
     from pimp_tui.predict.data import target_bounds
     from pimp_tui.predict.evaluation import cross_validate, distrust, holdout, learning_curve
+    from pimp_tui.predict.saved import load_predictor
     from pimp_tui.store.db import open_store
-    from pimp_tui.store.predictors import load_predictor, save_score
+    from pimp_tui.store.predictors import save_score
 
     db = open_store(args.db)
     meta, fitted, encoder = load_predictor(db, args.predictor)
@@ -316,8 +318,8 @@ def _model_of(db, meta):
 
 def _query(args: argparse.Namespace) -> int:
     from pimp_tui.errors import PimpError
+    from pimp_tui.predict.saved import load_predictor
     from pimp_tui.store.db import open_store
-    from pimp_tui.store.predictors import load_predictor
 
     db = open_store(args.db)
     meta, fitted, encoder = load_predictor(db, args.predictor)
@@ -391,8 +393,8 @@ def _pareto(args: argparse.Namespace) -> int:
 def _recommend(args: argparse.Namespace) -> int:
     from pimp_tui.errors import PimpError
     from pimp_tui.predict.recommend import Constraint, recommend
+    from pimp_tui.predict.saved import load_predictor
     from pimp_tui.store.db import open_store
-    from pimp_tui.store.predictors import load_predictor
 
     if bool(args.minimise) == bool(args.maximise):
         raise PimpError("give exactly one of --minimise PREDICTOR / --maximise PREDICTOR")
@@ -432,8 +434,8 @@ def _recommend(args: argparse.Namespace) -> int:
 def _next(args: argparse.Namespace) -> int:
     from pimp_tui.errors import PimpError
     from pimp_tui.predict.active import next_batch
+    from pimp_tui.predict.saved import load_predictor
     from pimp_tui.store.db import open_store
-    from pimp_tui.store.predictors import load_predictor
     from pimp_tui.variability.reasoning import Reasoner
 
     db = open_store(args.db)

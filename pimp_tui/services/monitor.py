@@ -104,21 +104,14 @@ def prompt_preview(task: str, prompts: int, seed: int) -> str:
 
 def abstract_features(db_path: str | Path, campaign_id: int) -> set[str]:
     """Abstract features of the model the campaign's sample was drawn from."""
-    from pimp_tui.store.samples import load_model_by_id
+    from pimp_tui.store.samples import campaign_model_id, load_model_by_id
 
     db = open_db(db_path)
     try:
-        row = next(
-            db.query(
-                "SELECT s.model_id FROM campaigns c JOIN samples s ON s.id = c.sample_id"
-                " WHERE c.id = ?",
-                [campaign_id],
-            ),
-            None,
-        )
-        if row is None:
+        model_id = campaign_model_id(db, campaign_id)
+        if model_id is None:
             return set()
-        model = load_model_by_id(db, row["model_id"])
+        model = load_model_by_id(db, model_id)
     except Exception:  # noqa: BLE001 - only trims what is shown
         return set()
     finally:

@@ -72,17 +72,16 @@ def order_columns(model: FeatureModel, configs: list[Configuration]) -> list[str
 def store_model(db, model: FeatureModel, model_id: int | None, name: str) -> int:  # type: ignore[no-untyped-def]
     """The store id of this exact model: the known one, one with the same UVL text, or a new
     row named after the model (suffixed when the name is taken)."""
-    from pimp_tui.store.samples import save_model
+    from pimp_tui.store.samples import list_models, model_id_of_uvl, save_model
     from pimp_tui.variability.io import write_uvl
 
     if model_id is not None:
         return model_id
-    text = write_uvl(model)
-    row = next(db.query("SELECT id FROM feature_models WHERE uvl = ?", [text]), None)
-    if row is not None:
-        return int(row["id"])
+    known = model_id_of_uvl(db, write_uvl(model))
+    if known is not None:
+        return known
     base = name or model.root.name
-    taken = {r["name"] for r in db.query("SELECT name FROM feature_models")}
+    taken = {r["name"] for r in list_models(db)}
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

@@ -13,13 +13,14 @@ def open_default_model(db_path: str | Path) -> tuple[FeatureModel, int, str] | N
     recently stored model (what the editor opens on)."""
     db = open_db(db_path)
     try:
-        from pimp_tui.store.samples import load_model_by_id
+        from pimp_tui.store.samples import list_models, load_model_by_id
 
-        if db["feature_models"].count == 0:
+        if not list_models(db):
             seed_store(db)
-        row = next(db.query("SELECT id, name FROM feature_models ORDER BY id DESC LIMIT 1"), None)
-        if row is None:
+        models = list_models(db)
+        if not models:
             return None
+        row = models[-1]
         return load_model_by_id(db, row["id"]), row["id"], row["name"]
     finally:
         db.close()
@@ -35,19 +36,21 @@ def seed_store(db) -> None:  # type: ignore[no-untyped-def]
 
 
 def list_models(db_path: str | Path) -> list[dict]:
+    from pimp_tui.store import samples
+
     db = open_db(db_path)
     try:
-        return list(db.query("SELECT id, name, path, created_at FROM feature_models ORDER BY id"))
+        return samples.list_models(db)
     finally:
         db.close()
 
 
 def load_stored_model(db_path: str | Path, model_id: int) -> tuple[FeatureModel, str]:
-    from pimp_tui.store.samples import load_model_by_id
+    from pimp_tui.store.samples import load_model_by_id, model_name
 
     db = open_db(db_path)
     try:
-        name = db["feature_models"].get(model_id)["name"]
+        name = model_name(db, model_id)
         return load_model_by_id(db, model_id), name
     finally:
         db.close()

@@ -1,18 +1,16 @@
 """Fitted predictors and their scores in the store. The learner is kept as data (arrays and a
 JSON description, `predict.portable`), never as a pickle: a store may come from someone else,
-and loading a pickle runs code. Its encoder is JSON so a query can encode configurations again."""
+and loading a pickle runs code. Its encoder is JSON so a query can encode configurations again.
+Both arrive here already serialised (`predict.saved` turns objects into data and back)."""
 
 from __future__ import annotations
 
 import json
-import shlex
 from typing import Any
 
 import sqlite_utils
 
 from pimp_tui.errors import PimpError, UnreadableData
-from pimp_tui.predict import portable
-from pimp_tui.predict.encoding import Encoder
 
 
 def save_predictor(
@@ -23,19 +21,17 @@ def save_predictor(
     learner: str,
     seed: int,
     source: str,
-    encoder: Encoder,
-    fitted: Any,
+    encoder: dict[str, Any],
+    fitted: bytes,
     n_train: int,
     model_id: int | None = None,
 ) -> int:
-    """Store (replacing one of the same name) and return its id."""
+    """Store (replacing one of the same name) and return its id. `encoder` is the encoder's
+    JSON description, `fitted` the learner as data (`predict.portable`)."""
     row = {
         "name": name, "target": target, "learner": learner, "seed": seed, "source": source,
-        "model_id": model_id, "n_train": n_train,
-        "encoder": json.dumps(
-            {"features": encoder.features, "kinds": encoder.kinds, "levels": encoder.levels}
-        ),
-        "fitted": portable.dumps(fitted),
+        "model_id": model_id, "n_train": n_train, "encoder": json.dumps(encoder),
+        "fitted": fitted,
     }  # fmt: skip
     with db.conn:
         db.conn.execute("DELETE FROM predictors WHERE name = ?", [name])
@@ -46,8 +42,8 @@ def save_predictor(
     return int(cursor.lastrowid)
 
 
-def load_predictor(db: sqlite_utils.Database, name: str) -> tuple[dict, Any, Encoder]:
-    """(metadata, fitted learner, encoder) by name or id."""
+def predictor_row(db: sqlite_utils.Database, name: str) -> tuple[dict, bytes, dict[str, Any]]:
+    """(metadata, fitted learner as data, encoder description) by name or id."""
     rows = list(db.query("SELECT * FROM predictors WHERE name = ? OR id = ?", [name, name]))
     if not rows:
         known = ", ".join(r["name"] for r in list_predictors(db)) or "none yet"
@@ -56,28 +52,11 @@ def load_predictor(db: sqlite_utils.Database, name: str) -> tuple[dict, Any, Enc
     blob = row.pop("fitted")
     try:
         spec = json.loads(row.pop("encoder"))
-        encoder = Encoder(spec["features"], spec["kinds"], spec["levels"])
-        width = len(encoder.columns)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        raise UnreadableData(f"predictor {row['name']!r}: damaged encoder description") from None
-    try:
-        fitted = portable.loads(blob, width)
-    except UnreadableData as exc:
-        raise UnreadableData(f"predictor {row['name']!r}: {exc}; {_retrain(row)}") from None
-    return row, fitted, encoder
-
-
-def _retrain(row: dict) -> str:
-    """The command that trains this predictor again from the same data."""
-    source, target, learner, name = (str(row[k]) for k in ("source", "target", "learner", "name"))
-    kind, _, campaign = source.partition(":")
-    words = ["pimp", "predict", "train", "--target", target]
-    if kind not in ("campaign", "campaigns"):
-        words += ["--csv", source]
-    elif campaign:
-        words += ["--campaign", campaign]
-    words += ["--learner", learner, "--name", name]
-    return "train it again: " + shlex.join(words)
+    except (ValueError, TypeError):
+        spec = None
+    if not isinstance(spec, dict):
+        raise UnreadableData(f"predictor {row['name']!r}: damaged encoder description")
+    return row, blob, spec
 
 
 def list_predictors(db: sqlite_utils.Database) -> list[dict]:

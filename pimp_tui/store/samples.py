@@ -91,6 +91,41 @@ def load_sample(db: sqlite_utils.Database, sample_id: int) -> tuple[dict, list[C
     return meta[0], [json.loads(r[0]) for r in rows]
 
 
+def find_sample(db: sqlite_utils.Database, model_id: int, name: str) -> int | None:
+    """The id of the model's sample named `name`, if stored."""
+    row = db.execute(
+        "SELECT id FROM samples WHERE model_id = ? AND name = ?", [model_id, name]
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def model_id_of_uvl(db: sqlite_utils.Database, uvl: str) -> int | None:
+    """The id of a stored model whose UVL text is exactly `uvl`."""
+    row = db.execute("SELECT id FROM feature_models WHERE uvl = ? LIMIT 1", [uvl]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def list_models(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every stored model's id, name, path and creation time, oldest first."""
+    return list(db.query("SELECT id, name, path, created_at FROM feature_models ORDER BY id"))
+
+
+def model_name(db: sqlite_utils.Database, model_id: int) -> str:
+    row = db.execute("SELECT name FROM feature_models WHERE id = ?", [model_id]).fetchone()
+    if row is None:
+        raise PimpError(f"no feature model with id {model_id} in the store")
+    return str(row[0])
+
+
+def campaign_model_id(db: sqlite_utils.Database, campaign_id: int) -> int | None:
+    """The model a campaign's sample was drawn from."""
+    row = db.execute(
+        "SELECT s.model_id FROM campaigns c JOIN samples s ON s.id = c.sample_id WHERE c.id = ?",
+        [campaign_id],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def list_samples(db: sqlite_utils.Database) -> list[dict]:
     """Every stored sample's meta (as in load_sample), oldest first."""
     return _meta(db, "", [])

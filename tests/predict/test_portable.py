@@ -19,8 +19,8 @@ from pimp_tui.errors import UnreadableData
 from pimp_tui.predict import portable
 from pimp_tui.predict.encoding import Encoder
 from pimp_tui.predict.learners import LEARNERS, make_learner
+from pimp_tui.predict.saved import load_predictor, save_predictor
 from pimp_tui.store.db import open_store
-from pimp_tui.store.predictors import load_predictor, save_predictor
 
 ENCODER = Encoder(
     ["cache", "threads", "mode"],

@@ -8,14 +8,9 @@ import numpy as np
 
 from pimp_tui.predict.encoding import Encoder
 from pimp_tui.predict.learners import make_learner
+from pimp_tui.predict.saved import load_predictor, save_predictor
 from pimp_tui.store.db import open_store
-from pimp_tui.store.predictors import (
-    list_predictors,
-    load_predictor,
-    save_predictor,
-    save_score,
-    scores_of,
-)
+from pimp_tui.store.predictors import list_predictors, save_score, scores_of
 
 
 def test_predictor_round_trip(tmp_path: Path) -> None:

@@ -196,44 +196,26 @@ def context_length(llm_spec: str) -> int | None:
 def expand_sample(db: Any, sample_id: int, spec: str, context: int | None) -> int:
     """A sample holding every configuration of `sample_id` at every grid point of `spec`
     (reused when the same sample was expanded with the same spec before)."""
-    base = db.execute(
-        "SELECT model_id, name, algorithm, params FROM samples WHERE id = ?", [sample_id]
-    ).fetchone()
-    if base is None:
-        raise PimpError(f"sample {sample_id} does not exist")
-    model_id, name, algorithm, params = base
+    from pimp_tui.store.samples import find_sample, load_sample, save_sample
+
+    try:
+        base, configs = load_sample(db, sample_id)
+    except PimpError:
+        raise PimpError(f"sample {sample_id} does not exist") from None
     points = parse_grid(spec).points(context)
     if not points:
         raise PimpError(f"task {spec!r}: every grid point exceeds the model's context ({context})")
-    derived = f"{name} x {spec}" + (f" (context {context})" if context else "")
-    found = db.execute(
-        "SELECT id FROM samples WHERE model_id = ? AND name = ?", [model_id, derived]
-    ).fetchone()
-    if found:
-        return int(found[0])
-    configs = [
-        json.loads(row[0])
-        for row in db.execute(
-            "SELECT config FROM configurations WHERE sample_id = ? ORDER BY position", [sample_id]
-        ).fetchall()
-    ]
+    derived = f"{base['name']} x {spec}" + (f" (context {context})" if context else "")
+    found = find_sample(db, base["model_id"], derived)
+    if found is not None:
+        return found
     if not configs:
         raise PimpError(f"sample {sample_id} has no configurations")
-    meta = {**json.loads(params or "{}"), "base_sample": sample_id, "lengths": spec}
-    with db.conn:
-        cursor = db.conn.execute(
-            "INSERT INTO samples (model_id, name, algorithm, params) VALUES (?, ?, ?, ?)",
-            [model_id, derived, f"{algorithm}+lengths", json.dumps(meta, sort_keys=True)],
-        )
-        new_id = int(cursor.lastrowid)
-        db.conn.executemany(
-            "INSERT INTO configurations (sample_id, position, config) VALUES (?, ?, ?)",
-            [
-                (new_id, position, json.dumps({**config, **point}))
-                for position, (config, point) in enumerate(_product(configs, points))
-            ],
-        )
-    return new_id
+    meta = {**base["params"], "base_sample": sample_id, "lengths": spec}
+    expanded = [{**config, **point} for config, point in _product(configs, points)]
+    return save_sample(
+        db, base["model_id"], derived, f"{base['algorithm']}+lengths", meta, expanded, None
+    )
 
 
 def _product(
