@@ -98,9 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc) if located else f"pimp: {exc}", file=sys.stderr)
         return exc.exit_code
     except sqlite3.Error as exc:
-        from pimp_tui.store.db import environment_failure
+        from pimp_tui.services import store_failure
 
-        failure = environment_failure(exc, args.db)  # read-only, damaged, locked, full
+        failure = store_failure(exc, args.db)  # read-only, damaged, locked, full
         if failure is None:
             raise
         print(f"pimp: {failure}", file=sys.stderr)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
-from typing import Any
 
 from pimp_tui.cli import add_db_option, seed_value
 from pimp_tui.errors import PimpError
@@ -78,145 +76,62 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def measure_command(args: argparse.Namespace) -> int:
+    from pimp_tui.services import campaigns
+
     if args.resume is not None:
         if args.feature_model or args.sample:
             raise PimpError("measure: --resume ID takes no FEATURE_MODEL or --sample")
         campaign_id = args.resume
     else:
-        if bool(args.feature_model) == bool(args.sample):
-            raise PimpError("measure: give FEATURE_MODEL or --sample ID|NAME (or --resume ID)")
-        campaign_id = _create(args)
+        planned = campaigns.plan_campaign(campaigns.CampaignRequest(
+            args.db, sample=args.sample, feature_model=args.feature_model,
+            algorithm=args.algorithm, t=args.t, size=args.size, task=args.task,
+            prompts=args.prompts, repetitions=args.repetitions, llm=args.llm,
+            sensor=args.sensor, seed=args.seed, max_new_tokens=args.max_new_tokens,
+            warmup=not args.no_warmup, prefill_split=args.prefill_split, name=args.name,
+            cooldown_s=args.cooldown, idle_s=args.idle, hz=args.hz,
+        ))  # fmt: skip
+        for fix in planned.host_fixes:
+            print(f"pimp: fixed by the host: {fix}", file=sys.stderr)
+        campaign_id = planned.campaign_id
         print(campaign_id, flush=True)
     if args.detach:
-        from pimp_tui.services.campaigns import resume, start_detached
-
-        started = start_detached(args.db, campaign_id) if args.resume is None else None
-        if started is None:
-            message, started = resume(args.db, campaign_id)
+        started = None
+        if args.resume is None:
+            started = campaigns.start_detached(args.db, campaign_id)
+        else:
+            message, started = campaigns.resume(args.db, campaign_id)
             print(message, file=sys.stderr)
         if started is not None:
             print(started.how_to_watch(args.db), file=sys.stderr)
         return 0
-    return _run(args.db, campaign_id, withdraw=args.resume is not None)
-
-
-def _create(args: argparse.Namespace) -> int:
-    """Check everything cheap first (model file, LLM, task), then sample and plan."""
-    from pimp_tui.measure.llm import resolve
-    from pimp_tui.measure.tasks import load_task
-    from pimp_tui.sampling import draw
-    from pimp_tui.services.sampling import fix_to_host
-    from pimp_tui.store import samples
-    from pimp_tui.store.db import open_store
-    from pimp_tui.variability.io import load_model
-
-    if args.prompts < 1 or args.repetitions < 1:
-        raise PimpError("measure: --prompts and --repetitions must be at least 1")
-    if args.sample:
-        from pimp_tui.services.campaigns import stored_sample_id
-
-        return _plan(args, stored_sample_id(args.db, args.sample))
-    base = load_model(args.feature_model)
-    resolve(args.llm)
-    load_task(args.task, args.prompts, args.seed)
-    params: dict[str, Any] = {"t": args.t, "size": args.size, "seed": args.seed}
-    # The campaign runs here: only configurations this host can run are sampled.
-    model, fixes = fix_to_host(base, "auto")
-    if fixes:
-        params["host"] = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
-        for fix in fixes:
-            print(f"pimp: fixed by the host: {fix.constraint} ({fix.reason})", file=sys.stderr)
-    drawn = draw(model, args.algorithm, t=args.t, size=args.size, seed=args.seed)
-    configs = drawn.configs
-    if not configs:
-        raise PimpError(f"measure: the {args.algorithm} sample is empty")
-    db = open_store(args.db)
-    try:
-        model_id = samples.save_model(db, base)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
-        sample_id = samples.save_sample(
-            db, model_id, f"measure-{args.algorithm}-{stamp}", args.algorithm, params,
-            configs, None, drawn.lower_bound,
-        )  # fmt: skip
-    finally:
-        db.conn.close()
-    return _plan(args, sample_id)
-
-
-def _plan(args: argparse.Namespace, sample_id: int) -> int:
-    from pimp_tui.measure import campaign
-
-    options: dict[str, Any] = {
-        "cooldown_s": args.cooldown,
-        "idle_s": args.idle,
-        "hz": args.hz,
-    }
-    return campaign.create_campaign(
-        args.db, sample_id=sample_id, task=args.task, prompts=args.prompts,
-        repetitions=args.repetitions, llm=args.llm, sensor=args.sensor, seed=args.seed,
-        max_new_tokens=args.max_new_tokens, warmup=not args.no_warmup, name=args.name,
-        prefill_split=args.prefill_split,
-        **{k: v for k, v in options.items() if v is not None},
-    )  # fmt: skip
-
-
-def _run(db_path: str, campaign_id: int, withdraw: bool) -> int:
-    """Run here in the foreground; a resume withdraws an earlier pause or stop request."""
     from pimp_tui.cli.progress import run_with_progress
 
-    if withdraw:
-        from pimp_tui.store import control
-        from pimp_tui.store.db import open_store
-
-        db = open_store(db_path)
-        try:
-            control.request(db, campaign_id, None)
-        finally:
-            db.conn.close()
-    return run_with_progress(db_path, campaign_id)
+    return run_with_progress(args.db, campaign_id, withdraw=args.resume is not None)
 
 
 def campaigns_command(args: argparse.Namespace) -> int:
-    from pimp_tui.store.campaigns import list_campaigns
-    from pimp_tui.store.db import open_store
+    from pimp_tui.services.campaigns import campaigns
 
-    db = open_store(args.db)
-    try:
-        rows = list_campaigns(db)
-    finally:
-        db.conn.close()
     header = ("id", "status", "done", "failed", "total", "sample", "task", "prompts", "reps",
               "llm", "sensor", "heartbeat")  # fmt: skip
     print("\t".join(header))
-    for row in rows:
-        status = row["status"]
-        if status == "running" and not row["alive"]:
-            status = "interrupted (measure --resume)"
-        values = (row["id"], status, row["done"], row["failed"], row["total"], row["sample_id"],
-                  row["task"], row["prompts"], row["repetitions"], row["llm"],
+    for row in campaigns(args.db):
+        values = (row["id"], row["shown_status"], row["done"], row["failed"], row["total"],
+                  row["sample_id"], row["task"], row["prompts"], row["repetitions"], row["llm"],
                   row["sensor"] or "auto", row["heartbeat_at"] or "-")  # fmt: skip
         print("\t".join(str(v) for v in values))
     return 0
 
 
 def export_command(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from pimp_tui.files import check_output, replaced_atomically
-    from pimp_tui.store.campaigns import get_campaign, runs_rows
-    from pimp_tui.store.db import open_store
+    from pimp_tui.services.campaigns import runs_frame
 
     out = args.out
     if out is not None:
         check_output(out, "--out", protect=[args.db])
-    db = open_store(args.db)
-    try:
-        if args.campaign is not None:
-            get_campaign(db, args.campaign)
-        rows = runs_rows(db, args.campaign)
-    finally:
-        db.conn.close()
-    frame = pl.DataFrame(rows, infer_schema_length=None, strict=False)
+    frame = runs_frame(args.db, args.campaign)
     if out is None:
         if args.format == "csv":
             sys.stdout.write(frame.write_csv())

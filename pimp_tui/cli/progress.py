@@ -13,8 +13,8 @@ import sys
 import time
 from typing import IO, Any
 
-from pimp_tui.measure.campaign import CampaignProgress, RunFinished, RunStarted
-from pimp_tui.measure.eta import format_duration as duration
+from pimp_tui.services.campaigns import CampaignProgress, RunFinished, RunStarted
+from pimp_tui.services.campaigns import format_duration as duration
 
 
 def run_line(event: RunFinished, finished: int, total: int, eta_s: float | None) -> str:
@@ -112,23 +112,23 @@ class ProgressReport:
         return line
 
 
-def run_with_progress(db_path: str, campaign_id: int, stream: IO[str] | None = None) -> int:
-    """Run (or resume) a campaign here; 0 when it ends done, 1 otherwise."""
-    from pimp_tui.measure.campaign import run_campaign
-    from pimp_tui.store.campaigns import get_campaign
-    from pimp_tui.store.db import open_store
+def run_with_progress(
+    db_path: str, campaign_id: int, stream: IO[str] | None = None, withdraw: bool = False
+) -> int:
+    """Run (or resume, withdrawing an earlier pause or stop request when `withdraw`) a campaign
+    here; 0 when it ends done, 1 otherwise."""
+    from pimp_tui.services.campaigns import campaign, run_here
 
     interrupted = False
     with ProgressReport(campaign_id, stream) as report:
         try:
-            status = run_campaign(db_path, campaign_id, on_event=report.on_event, notify=report.say)
+            status = run_here(
+                db_path, campaign_id, withdraw=withdraw, on_event=report.on_event,
+                notify=report.say,
+            )  # fmt: skip
         except KeyboardInterrupt:
             status, interrupted = "paused (interrupted)", True
-    db = open_store(db_path)
-    try:
-        camp = get_campaign(db, campaign_id)
-    finally:
-        db.conn.close()
+    camp = campaign(db_path, campaign_id)
     report.say(report.summary(status, camp))
     if interrupted:
         raise KeyboardInterrupt

@@ -99,98 +99,43 @@ def _progress(args: argparse.Namespace):
 
 def _sample(path: str, args: argparse.Namespace) -> int:
     from pimp_tui.files import check_output
-    from pimp_tui.sampling import draw
-    from pimp_tui.sampling.csvio import read_configs, save_configs, write_configs
-    from pimp_tui.services.sampling import fix_to_host
-    from pimp_tui.store.db import open_store
-    from pimp_tui.variability.io import load_model
-    from pimp_tui.variability.reasoning import Reasoner
+    from pimp_tui.services.sampling import SampleRequest, draw_sample, write_sample
 
     if args.out is not None:
         check_output(args.out, "--out", protect=[path, args.csv_in, args.db])
-    db = open_store(args.db, for_writing=True) if args.name else None
-    base = load_model(path)
-    model, fixes = fix_to_host(base, args.host)
-    for fix in fixes:
-        print(f"pimp: fixed by the host: {fix.constraint} ({fix.reason})", file=sys.stderr)
-    given = None
-    if args.algorithm == "csv":
-        if not args.csv_in:
-            raise PimpError("--algorithm csv needs --csv IN.csv")
-        given = read_configs(model, args.csv_in)
-    started = time.monotonic()
-    drawn = draw(
-        model,
-        args.algorithm,
-        t=args.t,
-        size=args.size,
-        seed=args.seed,
-        time_budget=args.time_budget,
-        limit=args.limit,
+    request = SampleRequest(
+        path, args.algorithm, t=args.t, size=args.size, seed=args.seed,
+        time_budget=args.time_budget, iterations=args.iterations, limit=args.limit,
+        csv_in=args.csv_in, replacement=args.with_replacement, host=args.host, name=args.name,
+        db_path=args.db,
+    )  # fmt: skip
+    sampled = draw_sample(
+        request,
         progress=_progress(args),
-        replacement=args.with_replacement,
-        configs=given,
-        iterations=args.iterations,
+        on_fix=lambda fix: print(f"pimp: fixed by the host: {fix}", file=sys.stderr),
     )
-    configs = drawn.configs
-    seconds = time.monotonic() - started
-    if args.out is not None:
-        save_configs(model, configs, args.out)
-    else:
-        write_configs(model, configs, sys.stdout)
-    cover = _check(model, configs, args.t, Reasoner(model))
-    bound = "" if drawn.lower_bound is None else f", lower bound {drawn.lower_bound}"
-    line = f"pimp: {len(configs)} configurations{bound} ({args.algorithm}, {seconds:.1f} s)"
+    write_sample(sampled.model, sampled.configs, args.out, sys.stdout)
+    cover = sampled.coverage
+    if sampled.coverage_error is not None:
+        print(f"pimp: coverage not computed: {sampled.coverage_error}", file=sys.stderr)
+    bound = "" if sampled.lower_bound is None else f", lower bound {sampled.lower_bound}"
+    line = (
+        f"pimp: {len(sampled.configs)} configurations{bound} ({args.algorithm}, "
+        f"{sampled.seconds:.1f} s)"
+    )
     print(line + (f"; {cover.summary()}" if cover else ""), file=sys.stderr)
-    if db is not None:
-        host = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
-        _store(args, db, base, configs, cover, drawn.lower_bound, host)
+    if sampled.sample_id is not None:
+        print(f"pimp: stored sample {args.name!r} (id {sampled.sample_id}) in {args.db}",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 
-def _check(model, configs, t, reasoner):
-    from pimp_tui.sampling.coverage import coverage
-
-    try:
-        return coverage(model, configs, t, reasoner)
-    except PimpError as exc:
-        print(f"pimp: coverage not computed: {exc}", file=sys.stderr)
-        return None
-
-
-def _store(
-    args: argparse.Namespace, db, model, configs, cover, lower_bound: int | None, host: list[str]
-) -> None:
-    from pimp_tui.store.samples import save_model, save_sample
-
-    model_id = save_model(db, model)
-    params = {"t": args.t, "size": args.size, "seed": args.seed}
-    if args.time_budget is not None:
-        params["time_budget"] = args.time_budget
-    if args.iterations is not None:
-        params["iterations"] = args.iterations
-    if args.limit is not None:
-        params["limit"] = args.limit
-    if args.algorithm == "uniform":
-        params["replacement"] = args.with_replacement
-    if host:
-        params["host"] = host
-    coverage = cover.as_dict() if cover else None
-    sample_id = save_sample(
-        db, model_id, args.name, args.algorithm, params, configs, coverage, lower_bound
-    )
-    print(f"pimp: stored sample {args.name!r} (id {sample_id}) in {args.db}", file=sys.stderr)
-
-
 def _coverage(model_path: str, sample_path: str, t: int) -> int:
-    from pimp_tui.sampling.csvio import read_configs
-    from pimp_tui.variability.io import load_model
-    from pimp_tui.variability.reasoning import Reasoner
+    from pimp_tui.services.sampling import check_coverage
 
-    model = load_model(model_path)
-    configs = read_configs(model, sample_path)
-    cover = _check(model, configs, t, Reasoner(model))
+    cover, error = check_coverage(model_path, sample_path, t)
     if cover is None:
+        print(f"pimp: coverage not computed: {error}", file=sys.stderr)
         return 2
     print(cover.summary())
     for position in cover.invalid_configurations:
@@ -203,10 +148,9 @@ def _coverage(model_path: str, sample_path: str, t: int) -> int:
 
 
 def _list(db_path: str) -> int:
-    from pimp_tui.store.db import open_store
-    from pimp_tui.store.samples import list_samples
+    from pimp_tui.services.sampling import stored_samples
 
-    for meta in list_samples(open_store(db_path)):
+    for meta in stored_samples(db_path, newest_first=False):
         cov = meta["coverage"]
         shown = f"{cov['covered']}/{cov['valid']} {cov['t']}-wise" if cov else "-"
         print(

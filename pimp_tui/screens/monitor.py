@@ -357,21 +357,15 @@ GPUs' idle power (labelled), or says that nothing runs.
     def create_and_start(self, values: dict[str, Any]) -> None:
         """Plan the campaign on the stored sample (nothing is sampled again) and hand it to a
         process of its own."""
-        from pimp_tui.measure.campaign import create_campaign
-        from pimp_tui.services.campaigns import start_detached
+        from pimp_tui.services.campaigns import CampaignRequest, start_campaign
 
-        campaign_id = create_campaign(
-            self.pimp.db_path,
-            sample_id=int(values["sample"]),
-            task=values["task"],
-            prompts=values["prompts"],
-            repetitions=values["repetitions"],
-            llm=values["llm"],
-            sensor=values["sensor"] or None,
-            max_new_tokens=values["max_new_tokens"],
+        started = start_campaign(CampaignRequest(
+            self.pimp.db_path, sample=int(values["sample"]), task=values["task"],
+            prompts=values["prompts"], repetitions=values["repetitions"], llm=values["llm"],
+            sensor=values["sensor"] or None, max_new_tokens=values["max_new_tokens"],
             cooldown_s=values["cooldown_s"],
-        )
-        started = start_detached(self.pimp.db_path, campaign_id)
+        ))  # fmt: skip
+        campaign_id = started.campaign_id
         self.app.call_from_thread(self._started, campaign_id, started.pid)
 
     def _started(self, campaign_id: int, pid: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,3 +12,11 @@ def open_db(path: str | Path) -> Any:
     from pimp_tui.store.db import open_store
 
     return open_store(path)
+
+
+def store_failure(exc: sqlite3.Error, path: str | Path) -> Any:
+    """A PimpError saying why the store at `path` failed (read-only, damaged, locked, full),
+    or None when `exc` is not about the store's environment."""
+    from pimp_tui.store.db import environment_failure
+
+    return environment_failure(exc, path)

@@ -11,11 +11,22 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pimp_tui.errors import PimpError
+from pimp_tui.measure.campaign import CampaignProgress, RunFinished, RunStarted
+from pimp_tui.measure.eta import format_duration
 from pimp_tui.services import open_db
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["CampaignProgress", "RunFinished", "RunStarted", "format_duration"]
+"""Events a campaign run here reports (`run_here`'s `on_event`) and how durations read."""
 
 WORKER_MODULE = "pimp_tui.cli.worker"
 FINISHED = ("done", "cancelled")
@@ -147,3 +158,167 @@ def stored_sample_id(db_path: str | Path, ref: str) -> int:
         ids = ", ".join(str(s["id"]) for s in named)
         raise PimpError(f"several stored samples are named {ref!r} (ids {ids}): give the id")
     raise PimpError(f"no stored sample {ref!r}: `pimp sample ... --db DB --name NAME` stores one")
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    """A campaign to plan: on a stored sample (`sample`: id or name) or on a new sample of
+    `feature_model` (drawn with `algorithm`, `t`, `size` and `seed`, fixed to this host first).
+    None for cooldown, idle and hz: the measurement defaults."""
+
+    db_path: str | Path
+    sample: str | int | None = None
+    feature_model: str | None = None
+    algorithm: str = "twise"
+    t: int = 2
+    size: int | None = None
+    task: str = "arith"
+    prompts: int = 10
+    repetitions: int = 3
+    llm: str = "smollm2"
+    sensor: str | None = None
+    seed: int = 0
+    max_new_tokens: int | None = None
+    warmup: bool = True
+    prefill_split: bool = False
+    name: str | None = None
+    cooldown_s: float | None = None
+    idle_s: float | None = None
+    hz: float | None = None
+
+
+@dataclass
+class Planned:
+    campaign_id: int
+    host_fixes: list[str] = field(default_factory=list)
+    """Constraints the host added before sampling, each with its reason."""
+
+
+def plan_campaign(request: CampaignRequest) -> Planned:
+    """Check everything cheap first (model file, LLM, task), then sample if asked and plan
+    every run in the store."""
+    from pimp_tui.measure.campaign import create_campaign
+
+    if bool(request.feature_model) == bool(request.sample):
+        raise PimpError("measure: give FEATURE_MODEL or --sample ID|NAME (or --resume ID)")
+    if request.prompts < 1 or request.repetitions < 1:
+        raise PimpError("measure: --prompts and --repetitions must be at least 1")
+    fixes: list[str] = []
+    if request.sample:
+        sample_id = stored_sample_id(request.db_path, str(request.sample))
+    else:
+        sample_id, fixes = _sample_for(request)
+    options = {"cooldown_s": request.cooldown_s, "idle_s": request.idle_s, "hz": request.hz}
+    campaign_id = create_campaign(
+        request.db_path, sample_id=sample_id, task=request.task, prompts=request.prompts,
+        repetitions=request.repetitions, llm=request.llm, sensor=request.sensor,
+        seed=request.seed, max_new_tokens=request.max_new_tokens, warmup=request.warmup,
+        name=request.name, prefill_split=request.prefill_split,
+        **{k: v for k, v in options.items() if v is not None},
+    )  # fmt: skip
+    return Planned(campaign_id, fixes)
+
+
+def _sample_for(request: CampaignRequest) -> tuple[int, list[str]]:
+    """Draw and store the sample a new campaign measures (only what this host runs)."""
+    from pimp_tui.measure.llm import resolve
+    from pimp_tui.measure.tasks import load_task
+    from pimp_tui.sampling import draw
+    from pimp_tui.services.sampling import fix_to_host, store_model
+    from pimp_tui.store.samples import save_sample
+    from pimp_tui.variability.io import load_model
+
+    assert request.feature_model is not None
+    base = load_model(request.feature_model)
+    resolve(request.llm)
+    load_task(request.task, request.prompts, request.seed)
+    params: dict[str, Any] = {"t": request.t, "size": request.size, "seed": request.seed}
+    model, fixes = fix_to_host(base, "auto")
+    host = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
+    if host:
+        params["host"] = host
+    drawn = draw(model, request.algorithm, t=request.t, size=request.size, seed=request.seed)
+    if not drawn.configs:
+        raise PimpError(f"measure: the {request.algorithm} sample is empty")
+    db = open_db(request.db_path)
+    try:
+        model_id = store_model(db, base, None, base.root.name)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        sample_id = save_sample(
+            db, model_id, f"measure-{request.algorithm}-{stamp}", request.algorithm, params,
+            drawn.configs, None, drawn.lower_bound,
+        )  # fmt: skip
+    finally:
+        db.close()
+    return sample_id, host
+
+
+def start_campaign(request: CampaignRequest) -> Detached:
+    """Plan a campaign and hand it to a process of its own (what the Monitor pane does)."""
+    return start_detached(request.db_path, plan_campaign(request).campaign_id)
+
+
+def run_here(
+    db_path: str | Path,
+    campaign_id: int,
+    *,
+    withdraw: bool = False,
+    on_event: Callable[[object], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> str:
+    """Run (or resume) a campaign in this process; returns its final status. `withdraw` first
+    withdraws an earlier pause or stop request (a resume)."""
+    from pimp_tui.measure.campaign import run_campaign
+
+    if withdraw:
+        from pimp_tui.store import control as store_control
+
+        db = open_db(db_path)
+        try:
+            store_control.request(db, campaign_id, None)
+        finally:
+            db.close()
+    return run_campaign(db_path, campaign_id, on_event=on_event, notify=notify)
+
+
+def campaign(db_path: str | Path, campaign_id: int) -> dict[str, Any]:
+    """One campaign's row: status, counts, process, sensor..."""
+    from pimp_tui.store.campaigns import get_campaign
+
+    db = open_db(db_path)
+    try:
+        return get_campaign(db, campaign_id)
+    finally:
+        db.close()
+
+
+def campaigns(db_path: str | Path) -> list[dict[str, Any]]:
+    """Every campaign, with `shown_status`: a running campaign no process runs any more reads
+    as interrupted."""
+    from pimp_tui.store.campaigns import list_campaigns
+
+    db = open_db(db_path)
+    try:
+        rows = list_campaigns(db)
+    finally:
+        db.close()
+    for row in rows:
+        interrupted = row["status"] == "running" and not row["alive"]
+        row["shown_status"] = "interrupted (measure --resume)" if interrupted else row["status"]
+    return rows
+
+
+def runs_frame(db_path: str | Path, campaign_id: int | None = None) -> pl.DataFrame:
+    """The measured runs (of one campaign, or all) as exported: one row per run."""
+    import polars as pl
+
+    from pimp_tui.store.campaigns import get_campaign, runs_rows
+
+    db = open_db(db_path)
+    try:
+        if campaign_id is not None:
+            get_campaign(db, campaign_id)
+        rows = runs_rows(db, campaign_id)
+    finally:
+        db.close()
+    return pl.DataFrame(rows, infer_schema_length=None, strict=False)

@@ -118,13 +118,15 @@ def store_sample(
         db.close()
 
 
-def stored_samples(db_path: str | Path) -> list[dict]:
-    """Stored samples, newest first (id, name, algorithm, size, model...)."""
+def stored_samples(db_path: str | Path, newest_first: bool = True) -> list[dict]:
+    """Stored samples (id, name, algorithm, size, model, coverage...), newest first unless
+    asked otherwise."""
     from pimp_tui.store.samples import list_samples
 
     db = open_db(db_path)
     try:
-        return list(reversed(list_samples(db)))
+        rows = list_samples(db)
+        return list(reversed(rows)) if newest_first else rows
     finally:
         db.close()
 
@@ -175,3 +177,153 @@ def _csv_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """Draw a sample of the model file `model_path` (fixed to `host` first); with `name`, also
+    store the model and the sample in `db_path`."""
+
+    model_path: str
+    algorithm: str = "twise"
+    t: int = 2
+    size: int | None = None
+    seed: int = 0
+    time_budget: float | None = None
+    iterations: int | None = None
+    limit: int | None = None
+    csv_in: str | None = None
+    """Configurations to validate (algorithm csv)."""
+    replacement: bool = False
+    host: str = "auto"
+    name: str | None = None
+    db_path: str | Path | None = None
+
+
+@dataclass
+class Sampled:
+    model: FeatureModel
+    """The model as sampled (fixed to the host)."""
+    configs: list[Configuration]
+    lower_bound: int | None
+    seconds: float
+    coverage: Any
+    """t-wise coverage (sampling.coverage.Coverage), or None when it could not be computed."""
+    coverage_error: str | None
+    host_fixes: list[str]
+    sample_id: int | None = None
+
+
+def draw_sample(
+    request: SampleRequest,
+    progress: Callable[[str], None] | None = None,
+    on_fix: Callable[[str], None] | None = None,
+) -> Sampled:
+    """Draw (and, with a name, store) a sample; `on_fix` hears each host fix as it is made."""
+    import time
+
+    from pimp_tui.errors import PimpError
+    from pimp_tui.sampling import draw
+    from pimp_tui.sampling.csvio import read_configs
+    from pimp_tui.variability.io import load_model
+
+    if request.name:
+        if request.db_path is None:
+            raise PimpError("storing a sample needs a store")
+        open_db_for_writing(request.db_path).close()  # a read-only store fails before sampling
+    base = load_model(request.model_path)
+    model, fixes = fix_to_host(base, request.host)
+    host = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
+    for line in host:
+        if on_fix is not None:
+            on_fix(line)
+    given = None
+    if request.algorithm == "csv":
+        if not request.csv_in:
+            raise PimpError("--algorithm csv needs --csv IN.csv")
+        given = read_configs(model, request.csv_in)
+    started = time.monotonic()
+    drawn = draw(
+        model, request.algorithm, t=request.t, size=request.size, seed=request.seed,
+        time_budget=request.time_budget, limit=request.limit, progress=progress,
+        replacement=request.replacement, configs=given, iterations=request.iterations,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    cover, error = coverage_report(model, drawn.configs, request.t)
+    result = Sampled(model, drawn.configs, drawn.lower_bound, seconds, cover, error, host)
+    if request.name and request.db_path is not None:
+        params: dict[str, Any] = {"t": request.t, "size": request.size, "seed": request.seed}
+        optional = {"time_budget": request.time_budget, "iterations": request.iterations,
+                    "limit": request.limit}  # fmt: skip
+        params.update({k: v for k, v in optional.items() if v is not None})
+        if request.algorithm == "uniform":
+            params["replacement"] = request.replacement
+        if host:
+            params["host"] = host
+        result.sample_id = _store_drawn(request, base, drawn.configs, cover, drawn.lower_bound,
+                                        params)  # fmt: skip
+    return result
+
+
+def open_db_for_writing(db_path: str | Path) -> Any:
+    from pimp_tui.store.db import open_store
+
+    return open_store(db_path, for_writing=True)
+
+
+def _store_drawn(
+    request: SampleRequest,
+    model: FeatureModel,
+    configs: list[Configuration],
+    cover: Any,
+    lower_bound: int | None,
+    params: dict[str, Any],
+) -> int:
+    from pimp_tui.store.samples import save_sample
+
+    assert request.db_path is not None and request.name
+    db = open_db_for_writing(request.db_path)
+    try:
+        model_id = store_model(db, model, None, model.root.name)
+        coverage = cover.as_dict() if cover else None
+        return save_sample(
+            db, model_id, request.name, request.algorithm, params, configs, coverage, lower_bound
+        )
+    finally:
+        db.close()
+
+
+def coverage_report(
+    model: FeatureModel, configs: list[Configuration], t: int
+) -> tuple[Any, str | None]:
+    """(t-wise coverage, None), or (None, why) when it cannot be computed."""
+    from pimp_tui.errors import PimpError
+    from pimp_tui.sampling.coverage import coverage
+    from pimp_tui.variability.reasoning import Reasoner
+
+    try:
+        return coverage(model, configs, t, Reasoner(model)), None
+    except PimpError as exc:
+        return None, str(exc)
+
+
+def check_coverage(model_path: str, sample_path: str, t: int) -> tuple[Any, str | None]:
+    """The t-wise coverage of a sample CSV file of the model file."""
+    from pimp_tui.sampling.csvio import read_configs
+    from pimp_tui.variability.io import load_model
+
+    model = load_model(model_path)
+    return coverage_report(model, read_configs(model, sample_path), t)
+
+
+def write_sample(
+    model: FeatureModel, configs: list[Configuration], out: str | Path | None, stream: Any
+) -> None:
+    """A sample as CSV, one column per feature: to the file `out` (replaced atomically) or,
+    without one, to `stream`."""
+    from pimp_tui.sampling.csvio import save_configs, write_configs
+
+    if out is not None:
+        save_configs(model, configs, out)
+    else:
+        write_configs(model, configs, stream)
