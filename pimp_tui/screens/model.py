@@ -4,6 +4,7 @@ configurations, core and dead features, and an explanation when the model is inc
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -21,10 +22,9 @@ from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.screens.dialogs import ChoiceScreen, PromptScreen
 from pimp_tui.services import model_edit as edit
 from pimp_tui.services.analysis import Analysis
+from pimp_tui.services.model_history import EditHistory
 from pimp_tui.variability.model import FeatureModel, FeatureType
 from pimp_tui.widgets.feature_tree import LEGEND, FeatureTree
-
-UNDO_DEPTH = 200
 
 
 class ModelScreen(PaneScreen):
@@ -89,8 +89,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
     def __init__(self) -> None:
         super().__init__()
-        self._undo: list[FeatureModel] = []
-        self._redo: list[FeatureModel] = []
+        self.history = EditHistory()
         self._shown_revision = -1
         self._analysis: Analysis | None = None
         self._analysed_revision = -1
@@ -246,23 +245,16 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         model = self.model
         if model is None:
             return False
-        before = copy.deepcopy(model)
-        try:
-            result = fn(model)
-            model.link_parents()
-        except (PimpError, KeyError, ValueError) as exc:
-            self.pimp.workspace.model = before
-            before.link_parents()
-            self.notify(str(exc), title=f"Cannot {change}", severity="error")
+        edited = self.history.apply(model, fn)
+        if edited.error is not None:
+            self.pimp.workspace.model = edited.model
+            self.notify(edited.error, title=f"Cannot {change}", severity="error")
             self._shown_revision = -1
             self.sync()
             return False
-        self._undo.append(before)
-        del self._undo[:-UNDO_DEPTH]
-        self._redo.clear()
         self._changed()
-        if isinstance(result, str) and result:
-            self.notify(result, timeout=4)
+        if edited.message:
+            self.notify(edited.message, timeout=4)
         return True
 
     def _changed(self) -> None:
@@ -434,17 +426,17 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
     # --- undo -----------------------------------------------------------------------------
 
     def action_undo(self) -> None:
-        self._step(self._undo, self._redo, "undo")
+        self._step(self.history.undo, "undo")
 
     def action_redo(self) -> None:
-        self._step(self._redo, self._undo, "redo")
+        self._step(self.history.redo, "redo")
 
-    def _step(self, source: list[FeatureModel], target: list[FeatureModel], what: str) -> None:
-        if not source or self.model is None:
+    def _step(self, step: Callable[[FeatureModel], FeatureModel | None], what: str) -> None:
+        model = None if self.model is None else step(self.model)
+        if model is None:
             self.notify(f"nothing to {what}", severity="warning", timeout=2)
             return
-        target.append(self.model)
-        self.pimp.workspace.model = source.pop()
+        self.pimp.workspace.model = model
         self._changed()
 
     # --- files ------------------------------------------------------------------------------
@@ -472,8 +464,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         self.app.call_from_thread(self._opened, model, path)
 
     def _opened(self, model: FeatureModel, path: str) -> None:
-        self._undo.clear()
-        self._redo.clear()
+        self.history.clear()
         self.pimp.workspace.extra["dirty"] = False
         self.pimp.set_model(model, model_id=None, name=Path(path).stem, path=path)
         self.notify(f"opened {path}", timeout=3)
@@ -503,8 +494,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         self.app.call_from_thread(self._loaded_stored, model, model_id, name)
 
     def _loaded_stored(self, model: FeatureModel, model_id: int, name: str) -> None:
-        self._undo.clear()
-        self._redo.clear()
+        self.history.clear()
         self.pimp.workspace.extra["dirty"] = False
         self.pimp.workspace.path = None
         self.pimp.set_model(model, model_id=model_id, name=name)
