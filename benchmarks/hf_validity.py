@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         elif mode != EXPECTED_MODES[strategy]:
             problem = f"{strategy} runs as {mode}"
         else:
-            problem = check.check(settings, max_new_tokens=args.max_new_tokens)
+            problem = check.check(config, max_new_tokens=args.max_new_tokens)
         if problem:
             failures.append((index, config, problem))
             print(f"FAIL #{index}: {problem}")

@@ -161,7 +161,7 @@ def test_every_value_of_every_feature_runs(reasoner: Reasoner, check: SettingsCh
             seed += 1
             config = reasoner.complete({feature.name: value}, seed=seed)
             assert config is not None, (feature.name, value)
-            problem = check.check(generation_settings(config), max_new_tokens=CHECK_TOKENS)
+            problem = check.check(config, max_new_tokens=CHECK_TOKENS)
             if problem:
                 failures.append((feature.name, value, problem))
     assert failures == []
@@ -184,7 +184,7 @@ def test_every_output_length_runs_in_full(
     ]  # fmt: skip
     for partial in partials:
         config = valid(reasoner, **partial, max_new_tokens=max_new_tokens, Float32=True)
-        assert check.check(generation_settings(config)) is None, partial
+        assert check.check(config) is None, partial
 
 
 def test_500_random_valid_configurations_pass_validate_and_generate(
@@ -198,7 +198,7 @@ def test_500_random_valid_configurations_pass_validate_and_generate(
         problem = "; ".join(reasoner.violations(config))
         if not problem and generation_mode(settings) != EXPECTED_MODES[strategy]:
             problem = f"{strategy} runs as {generation_mode(settings)}"
-        problem = problem or check.check(settings, max_new_tokens=CHECK_TOKENS)
+        problem = problem or check.check(config, max_new_tokens=CHECK_TOKENS)
         if problem:
             failures.append((index, settings, problem))
     assert failures == [], f"{len(failures)} of 500 failed"
@@ -325,7 +325,7 @@ def test_prompt_lookup_with_a_batch_fails_in_generate(
     assert reasoner.violations(excluded) == [BATCH_RULE]
     settings = generation_settings(excluded)
     assert check.validate(settings) is None
-    problem = check.generate(settings, max_new_tokens=CHECK_TOKENS)
+    problem = check.generate(check.settings_for(excluded, max_new_tokens=CHECK_TOKENS))
     assert problem is not None and "only supported for batch_size = 1" in problem
 
 
@@ -343,13 +343,13 @@ def test_prompt_lookup_without_a_dynamic_cache_fails_in_generate(
         Float32=True, EagerAttention=True, repetition_penalty=None, no_repeat_ngram_size=None,
         **without_sampling_parameters(),
     )  # fmt: skip
-    assert check.check(generation_settings(config), max_new_tokens=CHECK_TOKENS) is None
+    assert check.check(config, max_new_tokens=CHECK_TOKENS) is None
     excluded = changed(config, DynamicCache=False, **{cache: True})
     assert reasoner.violations(excluded) == [CACHE_RULE]
     settings = generation_settings(excluded)
     fresh = SettingsCheck()
     assert fresh.validate(settings) is None
-    problem = fresh.generate(settings, max_new_tokens=CHECK_TOKENS)
+    problem = fresh.generate(fresh.settings_for(excluded, max_new_tokens=CHECK_TOKENS))
     assert problem is not None and problem.startswith("generate(): "), problem
 
 
@@ -362,7 +362,7 @@ def test_offloaded_caches_without_cuda_fail_in_generate(
     assert full.violations(excluded) == [OFFLOAD_RULE]
     settings = generation_settings(excluded)
     assert check.validate(settings) is None
-    problem = check.generate(settings, max_new_tokens=CHECK_TOKENS)
+    problem = check.generate(check.settings_for(excluded, max_new_tokens=CHECK_TOKENS))
     assert problem is not None and "CUDA" in problem
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,9 +304,9 @@ class _Loop:
             llm.release()
 
     def _runs(self, camp, task, llm, sensor, monitor, idle: float) -> str:  # noqa: ANN001
-        from pimp_tui.measure.runner import RunOutcome, run_configuration, warm_up
-        from pimp_tui.measure.settings import generation_settings, load_key
-        from pimp_tui.measure.tasks.lengths import for_point
+        from pimp_tui.measure.runner import run_configuration, run_context, warm_up
+        from pimp_tui.measure.settings import effective_configuration, generation_settings, load_key
+        from pimp_tui.measure.tasks.lengths import for_point, pinned_values
 
         params = camp["params"]
         pending = store.pending_runs(self.db, self.id)
@@ -316,24 +315,27 @@ class _Loop:
         started = time.monotonic()
         eta = campaign_remaining_s(self.db, self.id)
         self.emit(CampaignProgress(self.id, done, failed, total, 0.0, eta))
+        context = {"llm": camp["llm"], "task": camp["task"], **run_context(llm)}
         for run in pending:
             self._check_control(force=True)
             if self._stopping():
                 break
-            settings, key, error, where = None, None, None, None
+            # What this run runs with, written before it starts: every window shows it.
+            effective = effective_configuration(
+                run["config"], max_new_tokens=params.get("max_new_tokens"),
+                pinned=pinned_values(task, run["config"]), cost_only=llm.cost_only,
+            )  # fmt: skip
             try:
-                settings = generation_settings(run["config"])
-                key: Hashable = load_key(settings)
-            except Exception as exc:  # a configuration the mapping rejects is a failed run
-                settings, error = None, f"{type(exc).__name__}: {exc}"
-                where = traceback.format_exc()
-            if settings is not None and params.get("warmup", True) and key != llm.load_key:
-                warm_up(llm, task, settings, key)
+                key: Hashable | None = load_key(generation_settings(effective))
+            except Exception:  # the runner records a configuration the mapping rejects
+                key = None
+            if key is not None and params.get("warmup", True) and key != llm.load_key:
+                warm_up(llm, task, effective, key)
             # Samples since the last run (cooldown, model load, warm-up) are not this run's.
             self.emit(PowerTrace(self.id, None, self._publish(monitor.drain())))
-            store.start_run(self.db, self.id, run["id"])
+            store.start_run(self.db, self.id, run["id"], effective=effective, context=context)
             self.emit(RunStarted(self.id, run["id"], run["position"], run["configuration_id"],
-                                 run["repetition"], run["config"]))  # fmt: skip
+                                 run["repetition"], effective))  # fmt: skip
             t0 = time.monotonic()
             monitor.sample_now()  # a run shorter than the sampling period is still traced
             trace: list = []
@@ -342,16 +344,11 @@ class _Loop:
                 self._during_run(run_id, monitor, trace)
 
             try:
-                if settings is None:
-                    outcome = RunOutcome("failed", {"sensor": sensor.name}, error,
-                                         traceback=where)  # fmt: skip
-                else:
-                    run_task, run_settings = for_point(task, run["config"], settings, llm.tokenizer)
-                    outcome = run_configuration(
-                        llm, run_task, run_settings, key, sensor, idle_watts=idle,
-                        max_new_tokens=params.get("max_new_tokens"), on_step=on_step,
-                        prefill_split=bool(params.get("prefill_split")),
-                    )  # fmt: skip
+                run_task = task if key is None else for_point(task, run["config"], llm.tokenizer)
+                outcome = run_configuration(
+                    llm, run_task, effective, key, sensor, idle_watts=idle, on_step=on_step,
+                    prefill_split=bool(params.get("prefill_split")),
+                )  # fmt: skip
             except _StopNow:
                 control.abandon_run(self.db, run["id"])
                 self.notify(f"stopped: run {run['id']} goes back to the plan")

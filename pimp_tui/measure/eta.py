@@ -21,7 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from pimp_tui.errors import PimpError
-from pimp_tui.measure.settings import STRATEGIES
+from pimp_tui.measure.settings import STRATEGIES, effective_configuration
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,10 @@ class RunTiming:
     finished: float | None = None
 
 
-def cost_shape(
-    config: Mapping[str, Any], max_new_tokens: int | None
-) -> tuple[str | None, int | None]:
-    """(decoding strategy, output length) of a configuration; the campaign's override of
-    max_new_tokens wins over the configuration's own."""
+def cost_shape(config: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    """(decoding strategy, output length) of an effective configuration."""
     strategy = next((name for name in STRATEGIES if config.get(name) is True), None)
-    length = max_new_tokens if max_new_tokens is not None else config.get("max_new_tokens")
+    length = config.get("max_new_tokens")
     return strategy, int(length) if isinstance(length, int | float) else None
 
 
@@ -118,15 +115,21 @@ def campaign_remaining_s(
     db: sqlite_utils.Database, campaign_id: int, now: float | None = None
 ) -> float | None:
     """The estimate for a stored campaign (None before its first run has finished)."""
+    from pimp_tui.measure.tasks.lengths import pinned_values
     from pimp_tui.store.runs import run_timings
 
     try:
-        override, rows = run_timings(db, campaign_id)
+        campaign, rows = run_timings(db, campaign_id)
     except PimpError:
         return None
+    override = campaign["params"].get("max_new_tokens")
     runs = []
     for row in rows:
-        strategy, length = cost_shape(row["config"], override)
+        config = row["config"]
+        if not row["effective"]:  # not started: what it will run with
+            pinned = pinned_values(campaign["task"], config)
+            config = effective_configuration(config, max_new_tokens=override, pinned=pinned)
+        strategy, length = cost_shape(config)
         runs.append(
             RunTiming(row["position"], row["status"], strategy, length,
                       _unix(row["started_at"]), _unix(row["finished_at"]))

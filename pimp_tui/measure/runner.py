@@ -1,5 +1,9 @@
-"""One run: a task's prompts through `generate()` under one configuration's settings, inside
+"""One run: a task's prompts through `generate()` under one effective configuration, inside
 one energy window, with the metrics the store keeps per run.
+
+The runner maps the effective configuration with `measure.settings.generation_settings` (the
+one mapping) and passes the result to `from_pretrained()` and `generate()` untouched; its
+warm-up and prefill windows map the same configuration with a shorter output.
 
 Any exception while loading or generating (out of memory, settings transformers rejects) makes
 a failed run carrying the error text; the caller goes on with the next run.
@@ -13,13 +17,15 @@ import resource
 import sys
 import time
 import traceback
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pimp_tui.measure.llm import LLM
 from pimp_tui.measure.sensors.base import EnergyReading, Sensor
+from pimp_tui.measure.settings import GenerationSettings, generation_settings, load_key
 from pimp_tui.measure.tasks import Prompt, Task
+from pimp_tui.variability.model import Value
 
 WARMUP_TOKENS = 2
 """Enough for the first forward passes (allocations, kernels) without doubling a slow run."""
@@ -27,16 +33,6 @@ PREFILL_MIN_S = 1.0
 """A prefill window is repeated until it lasts this long (the counter's resolution)."""
 PREFILL_MAX_PASSES = 20
 ERROR_CHARS = 2000
-
-
-class Settings(Protocol):
-    """What the runner reads from a configuration's generation settings."""
-
-    load_kwargs: dict
-    generate_kwargs: dict
-    batch_size: int
-    device: str | None
-    gpus: int
 
 
 @dataclass
@@ -120,15 +116,14 @@ def _token_inputs(llm: LLM, rows: Sequence[Sequence[int]]) -> dict:
     return {k: v.to(llm.device) for k, v in enc.items()}
 
 
-def generate_kwargs_for(llm: LLM, settings: Settings, max_new_tokens: int | None) -> dict:
-    """The configuration's generate() kwargs, with the campaign's output length override; a
-    cost-only model always generates exactly max_new_tokens."""
-    kwargs = dict(settings.generate_kwargs)
-    if max_new_tokens is not None:
-        kwargs["max_new_tokens"] = max_new_tokens
-    if llm.cost_only:
-        kwargs["min_new_tokens"] = kwargs.get("max_new_tokens") or 20
-    return kwargs
+def shortened(
+    effective: Mapping[str, Value | None], tokens: int, exact: bool
+) -> GenerationSettings:
+    """The settings of `effective` generating `tokens` new tokens (exactly that many when
+    `exact`, else at most): the warm-up and the prefill windows."""
+    return generation_settings(
+        {**effective, "max_new_tokens": tokens, "min_new_tokens": tokens if exact else None}
+    )
 
 
 def _eos_ids(llm: LLM, model: Any) -> set[int]:
@@ -152,23 +147,27 @@ def _count_output(row: Sequence[int], eos: set[int], pad: int | None) -> int:
 def run_configuration(
     llm: LLM,
     task: Task,
-    settings: Settings,
-    key: Hashable,
+    effective: Mapping[str, Value | None],
+    key: Hashable | None,
     sensor: Sensor,
     *,
     idle_watts: float = 0.0,
-    max_new_tokens: int | None = None,
     on_step: Callable[[], None] | None = None,
     prefill_split: bool = False,
 ) -> RunOutcome:
-    """Run every prompt of `task` once under `settings`; never raises for a generation error.
+    """Run every prompt of `task` once under the effective configuration (see
+    `measure.settings.effective_configuration`); never raises for a generation error or a
+    configuration the mapping rejects. `key` names the load-time settings (None: derived).
 
     With `prefill_split`, a second window times the same batches generating one token only
     (the prefill) and the decode is the rest: prefill + decode = the run's energy."""
     token = None
+    settings: GenerationSettings | None = None
     try:
+        settings = generation_settings(effective)
+        key = load_key(settings) if key is None else key
         model = llm.model_for(settings.load_kwargs, key, device=settings.device, gpus=settings.gpus)
-        gen_kwargs = generate_kwargs_for(llm, settings, max_new_tokens)
+        gen_kwargs = settings.generate_kwargs
         batch = max(1, int(settings.batch_size))
         batches = [task.prompts[i : i + batch] for i in range(0, len(task.prompts), batch)]
         inputs = [build_inputs(llm, task, chunk) for chunk in batches]
@@ -190,10 +189,9 @@ def run_configuration(
         outcome = _finish(llm, task, batches, inputs, sequences, timings, reading, latency,
                           idle_watts)  # fmt: skip
         if prefill_split:
-            outcome.metrics.update(
-                _prefill_split(model, inputs, gen_kwargs, sensor, outcome.metrics)
-            )
-        outcome.metrics.update(_context(llm, sensor, settings, gen_kwargs))
+            prefill = shortened(effective, 1, exact=True).generate_kwargs
+            outcome.metrics.update(_prefill_split(model, inputs, prefill, sensor, outcome.metrics))
+        outcome.metrics.update(_context(llm, sensor, settings))
         return outcome
     except Exception as exc:
         if token is not None:
@@ -204,17 +202,17 @@ def run_configuration(
         _after_failure(llm, exc)
         text = f"{type(exc).__name__}: {exc}".strip()
         return RunOutcome(
-            "failed", _context(llm, sensor, settings, None), text[:ERROR_CHARS],
+            "failed", _context(llm, sensor, settings), text[:ERROR_CHARS],
             traceback=traceback.format_exc()[-4 * ERROR_CHARS :],
         )  # fmt: skip
 
 
 def _prefill_split(
-    model: Any, inputs: list[dict], gen_kwargs: dict, sensor: Sensor, metrics: dict
+    model: Any, inputs: list[dict], kwargs: dict, sensor: Sensor, metrics: dict
 ) -> dict:
-    """Prefill energy and latency from one-token generations of the run's batches, repeated
-    until the window is long enough for the sensor; decode is the run's total minus that."""
-    kwargs = {**gen_kwargs, "max_new_tokens": 1, "min_new_tokens": 1}
+    """Prefill energy and latency from one-token generations of the run's batches (`kwargs`),
+    repeated until the window is long enough for the sensor; decode is the run's total minus
+    that."""
     if sensor.synchronize:
         sensor.synchronize()
     token = sensor.open_window()
@@ -329,21 +327,30 @@ def _ratio(value: float | None, count: int) -> float | None:
     return None if value is None or count <= 0 else value / count
 
 
-def _context(llm: LLM, sensor: Sensor, settings: Settings, gen_kwargs: dict | None) -> dict:
-    """What every run records, finished or failed: sensor, exact settings, versions."""
-    used = {
-        "load": settings.load_kwargs,
-        "generate": gen_kwargs if gen_kwargs is not None else settings.generate_kwargs,
-        "batch_size": settings.batch_size,
-        "device": settings.device or llm.device,
-        "gpus": settings.gpus,
-    }
+def _context(llm: LLM, sensor: Sensor, settings: GenerationSettings | None) -> dict:
+    """What every run records, finished or failed: sensor, the exact arguments (None when the
+    configuration could not be mapped), versions."""
+    used = None
+    if settings is not None:
+        used = {
+            "load": settings.load_kwargs,
+            "generate": settings.generate_kwargs,
+            "batch_size": settings.batch_size,
+            "device": settings.device or llm.device,
+            "gpus": settings.gpus,
+        }
     return {
         "sensor": sensor.name,
         "power_source": sensor.power_source,
-        "settings": json.dumps(used, sort_keys=True, default=str),
+        "settings": None if used is None else json.dumps(used, sort_keys=True, default=str),
         "versions": json.dumps(library_versions(llm.device), sort_keys=True),
     }
+
+
+def run_context(llm: LLM) -> dict[str, str | None]:
+    """Where a run happens, recorded with it: the device and the hardware behind it."""
+    versions = library_versions(llm.device)
+    return {"device": llm.device, "hardware": versions.get("gpu") or versions.get("cpu")}
 
 
 def _reset_peak_memory(llm: LLM) -> None:
@@ -376,15 +383,17 @@ def _after_failure(llm: LLM, exc: BaseException) -> None:
         torch.cuda.empty_cache()
 
 
-def warm_up(llm: LLM, task: Task, settings: Settings, key: Hashable) -> None:
+def warm_up(
+    llm: LLM, task: Task, effective: Mapping[str, Value | None], key: Hashable | None = None
+) -> None:
     """A short untimed generation so the first window does not pay one-off start-up costs.
     Errors are left for the measured run to report."""
     try:
+        settings = shortened(effective, WARMUP_TOKENS, exact=False)
+        key = load_key(settings) if key is None else key
         model = llm.model_for(settings.load_kwargs, key, device=settings.device, gpus=settings.gpus)
-        kwargs = generate_kwargs_for(llm, settings, WARMUP_TOKENS)
-        kwargs.pop("min_new_tokens", None)
         enc = build_inputs(llm, task, task.prompts[:1])
-        _generate(model, enc, kwargs, None, None)
+        _generate(model, enc, settings.generate_kwargs, None, None)
     except Exception as exc:
         _after_failure(llm, exc)
 

@@ -11,6 +11,10 @@ configuration) passes nothing, so transformers' default applies. Keeping setting
 feature model's job, not this function's: its constraints are what make every valid
 configuration pass `GenerationConfig.validate(strict=True)` and `generate()`.
 
+A run maps its *effective* configuration: the sampled one after every override and
+task-pinned value (`effective_configuration`). That is what the store keeps with the run, so
+what is shown and learnt from is what ran.
+
 Pure Python, so the CLI and the TUI can import it without torch.
 """
 
@@ -68,6 +72,7 @@ INT_ARGUMENTS = (
     "prompt_lookup_num_tokens",
     "max_matching_ngram_size",
     "max_new_tokens",
+    "min_new_tokens",
 )
 FLOAT_ARGUMENTS = (
     "temperature",
@@ -132,6 +137,32 @@ def generation_settings(config: Mapping[str, Value | None]) -> GenerationSetting
     if batch_size < 1:
         raise PimpError(f"batch_size must be at least 1, not {batch_size}")
     return GenerationSettings(load, generate, batch_size, device, gpus)
+
+
+COST_ONLY_DEFAULT_TOKENS = 20
+"""Output length of a cost-only (random-weight) model whose configuration names none."""
+
+
+def effective_configuration(
+    config: Mapping[str, Value | None],
+    *,
+    max_new_tokens: int | None = None,
+    pinned: Mapping[str, Value | None] | None = None,
+    cost_only: bool = False,
+) -> dict[str, Value | None]:
+    """The configuration a run runs with: the sampled one, then a campaign's output-length
+    override, then the values its task pins (a lengths point's lengths and batch size), then
+    what a cost-only model needs (it generates exactly max_new_tokens: random weights would stop
+    at any token). `generation_settings` of it is exactly what `from_pretrained()` and
+    `generate()` receive."""
+    effective = dict(config)
+    if max_new_tokens is not None:
+        effective["max_new_tokens"] = max_new_tokens
+    effective.update(pinned or {})
+    if cost_only:
+        length = effective.get("max_new_tokens")
+        effective["min_new_tokens"] = length if length is not None else COST_ONLY_DEFAULT_TOKENS
+    return effective
 
 
 def load_key(settings: GenerationSettings) -> tuple:

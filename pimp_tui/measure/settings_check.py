@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pimp_tui.measure.settings import GenerationSettings, load_key
+from pimp_tui.measure.settings import (
+    GenerationSettings,
+    effective_configuration,
+    generation_settings,
+    load_key,
+)
 from pimp_tui.paths import TINY_LLM
+from pimp_tui.variability.model import Value
 
 PROMPTS = (
     "Question: What is 12 plus 30? Answer:",
@@ -86,17 +92,20 @@ class SettingsCheck:
             return f"validate(strict=True): {exc}"
         return None
 
-    def generate(
-        self, settings: GenerationSettings, *, max_new_tokens: int | None = None, seed: int = 0
-    ) -> str | None:
-        """None when generate() runs the settings without error or warning and returns
-        batch_size sequences of at most max_new_tokens new tokens; else what went wrong.
+    @staticmethod
+    def settings_for(
+        config: Mapping[str, Value | None], *, max_new_tokens: int | None = None
+    ) -> GenerationSettings:
+        """The settings a configuration runs with, mapped the way a campaign maps them;
         `max_new_tokens` overrides the configuration's own (to keep long checks short)."""
+        return generation_settings(effective_configuration(config, max_new_tokens=max_new_tokens))
+
+    def generate(self, settings: GenerationSettings, *, seed: int = 0) -> str | None:
+        """None when generate() runs the settings without error or warning and returns
+        batch_size sequences of at most max_new_tokens new tokens; else what went wrong."""
         import torch
 
-        kwargs = dict(settings.generate_kwargs)
-        if max_new_tokens is not None:
-            kwargs["max_new_tokens"] = max_new_tokens
+        kwargs = settings.generate_kwargs
         batch = [self.prompts[i % len(self.prompts)] for i in range(settings.batch_size)]
         collect = _Collect()
         logger = logging.getLogger("transformers")
@@ -122,10 +131,12 @@ class SettingsCheck:
         return None
 
     def check(
-        self, settings: GenerationSettings, *, max_new_tokens: int | None = None
+        self, config: Mapping[str, Value | None], *, max_new_tokens: int | None = None
     ) -> str | None:
-        """validate(strict=True), then generate(): None when both pass."""
-        return self.validate(settings) or self.generate(settings, max_new_tokens=max_new_tokens)
+        """validate(strict=True), then generate() of a configuration's settings (see
+        `settings_for`): None when both pass."""
+        settings = self.settings_for(config, max_new_tokens=max_new_tokens)
+        return self.validate(settings) or self.generate(settings)
 
 
 def generation_mode(settings: GenerationSettings) -> str:

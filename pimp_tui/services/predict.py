@@ -25,10 +25,6 @@ TARGETS = {
     "peak_memory_bytes": "peak memory",
 }
 MIN_CONFIGURATIONS = 4
-RUN_KEYS = (
-    "campaign_id", "run_id", "configuration_id", "repetition", "position", "status", "error",
-    "started_at", "finished_at", "llm", "task", "prompts",
-)  # fmt: skip
 
 
 @dataclass
@@ -120,7 +116,7 @@ def learner_names() -> list[str]:
 
 def load_dataset(db_path: str | Path, campaign_id: int | None = None) -> Dataset:
     """Finished runs of every campaign (or of one), averaged per (configuration, model, task)."""
-    from pimp_tui.store.campaigns import METRIC_COLUMNS, runs_rows
+    from pimp_tui.store.campaigns import METRIC_COLUMNS, RUN_KEYS, runs_rows
 
     db = open_db(db_path)
     try:

@@ -118,6 +118,10 @@ def describe(run: dict[str, Any]) -> RunView:
     view.facts = [
         ("task", f"{run['task']} × {run['prompts']} prompts"),
         ("model", run["llm"]),
+        (
+            "device",
+            " · ".join(str(v) for v in (run.get("device"), run.get("hardware")) if v) or "-",
+        ),
         ("started", run["started_at"] or "-"),
         ("finished", run["finished_at"] or "-"),
     ]
@@ -128,8 +132,12 @@ def describe(run: dict[str, Any]) -> RunView:
     for key in sorted(k for k in settings if k not in ("load", "generate")):
         view.settings.append((key, repr(settings[key])))
     if not view.settings:
-        view.settings = [(k, repr(v)) for k, v in run["config"].items() if v not in (None, False)]
-        view.caveats.append("no effective settings stored: the sampled configuration is shown")
+        shown = run.get("effective") or run["config"]
+        view.settings = [(k, repr(v)) for k, v in shown.items() if v not in (None, False)]
+        view.caveats.append("no arguments stored: the configuration is shown")
+    if run.get("effective_source") == "derived":
+        view.caveats.append("stored before runs kept their configuration: it was derived from "
+                            "the arguments recorded and the campaign's override")  # fmt: skip
     for key, label, unit in METRICS:
         value = run.get(key)
         if value is None:

@@ -256,12 +256,29 @@ def pending_runs(db: sqlite_utils.Database, campaign_id: int) -> list[dict[str, 
     ]  # fmt: skip
 
 
-def start_run(db: sqlite_utils.Database, campaign_id: int, run_id: int) -> None:
-    """Mark a run as in flight (a crash now leaves it 'running', reset on resume)."""
+CONTEXT_COLUMNS = ("llm", "task", "device", "hardware")
+"""Where a run ran, written with its effective configuration when it starts."""
+
+
+def start_run(
+    db: sqlite_utils.Database,
+    campaign_id: int,
+    run_id: int,
+    *,
+    effective: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """Mark a run as in flight (a crash now leaves it 'running', reset on resume), with the
+    effective configuration it runs with and its context (CONTEXT_COLUMNS)."""
+    context = context or {}
+    values = [context.get(name) for name in CONTEXT_COLUMNS]
     with db.conn:
         db.conn.execute(
-            f"UPDATE runs SET status = 'running', started_at = {NOW} WHERE id = ?", [run_id]
-        )
+            f"UPDATE runs SET status = 'running', started_at = {NOW}, effective = ?,"
+            " effective_source = ?, llm = ?, task = ?, device = ?, hardware = ? WHERE id = ?",
+            [None if effective is None else json.dumps(dict(effective)),
+             None if effective is None else "runner", *values, run_id],
+        )  # fmt: skip
         db.conn.execute(f"UPDATE campaigns SET heartbeat_at = {NOW} WHERE id = ?", [campaign_id])
 
 
@@ -296,16 +313,27 @@ def run_trace(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM traces WHERE run_id = ? ORDER BY t, device", [run_id]))
 
 
+RUN_KEYS = (
+    "campaign_id", "run_id", "configuration_id", "repetition", "position", "status", "error",
+    "started_at", "finished_at", "llm", "task", "prompts", "device", "hardware",
+    "effective_source",
+)  # fmt: skip
+"""The columns of `runs_rows` that are neither configuration values nor metrics."""
+
+
 def runs_rows(db: sqlite_utils.Database, campaign_id: int | None = None) -> list[dict[str, Any]]:
-    """One dict per run: identifiers, status, every configuration value (feature columns) and
-    every metric. A feature named like a run column gets a 'config.' prefix. Where the campaign
-    overrode max_new_tokens, that column holds the length that ran, not the sampled one."""
+    """One dict per run: identifiers, status, its context (model, task, device, hardware),
+    every value of the configuration it ran with (feature columns: the effective configuration
+    the runner stored, the sampled one for a run not started yet) and every metric. A feature
+    named like a run column gets a 'config.' prefix."""
     where = "WHERE r.campaign_id = ?" if campaign_id is not None else ""
     cursor = db.execute(
         f"""SELECT r.campaign_id, r.id AS run_id, r.configuration_id, r.repetition, r.position,
-                   r.status, r.error, r.started_at, r.finished_at, ca.llm, ca.task, ca.prompts,
-                   {", ".join("r." + name for name in METRIC_COLUMNS)}, c.config,
-                   ca.params AS campaign_params
+                   r.status, r.error, r.started_at, r.finished_at,
+                   COALESCE(r.llm, ca.llm) AS llm, COALESCE(r.task, ca.task) AS task,
+                   ca.prompts, r.device, r.hardware, r.effective_source,
+                   {", ".join("r." + name for name in METRIC_COLUMNS)},
+                   COALESCE(r.effective, c.config) AS config
             FROM runs r JOIN configurations c ON c.id = r.configuration_id
                         JOIN campaigns ca ON ca.id = r.campaign_id
             {where} ORDER BY r.campaign_id, r.position""",
@@ -316,9 +344,6 @@ def runs_rows(db: sqlite_utils.Database, campaign_id: int | None = None) -> list
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         config = json.loads(row.pop("config"))
-        override = json.loads(row.pop("campaign_params") or "{}").get("max_new_tokens")
-        if override is not None and "max_new_tokens" in config:
-            config["max_new_tokens"] = override
         front = {k: row[k] for k in names[:9] if k in row}
         for feature, value in config.items():
             front[f"config.{feature}" if feature in row else feature] = value

@@ -15,35 +15,39 @@ FINISHED_COLUMNS = (
     "id", "position", "repetition", "configuration_id", "status", "error", "energy_j",
     "energy_net_j", "latency_s", "tokens_per_s", "accuracy", "sensor", "short_window",
 )  # fmt: skip
+CONFIG = "COALESCE(r.effective, c.config) AS config"
+"""A run's configuration as shown: the effective one it stored when it started, else (a run
+not started yet) the sampled one."""
 
 
 def run_timings(
     db: sqlite_utils.Database, campaign_id: int
-) -> tuple[int | None, list[dict[str, Any]]]:
-    """(the campaign's max_new_tokens override, every run's position, status, configuration and
-    start/finish stamps)."""
-    row = db.execute("SELECT params FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the campaign: its task and params, every run's position, status, configuration, whether
+    that is the effective one the run stored, and start/finish stamps)."""
+    row = db.execute("SELECT task, params FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     if row is None:
         raise PimpError(f"no campaign {campaign_id}")
-    override = json.loads(row[0] or "{}").get("max_new_tokens")
+    campaign = {"task": row[0], "params": json.loads(row[1] or "{}")}
     rows = [
-        {"position": position, "status": status, "config": json.loads(config),
-         "started_at": started, "finished_at": finished}
-        for position, status, config, started, finished in db.execute(
-            "SELECT r.position, r.status, c.config, r.started_at, r.finished_at FROM runs r"
-            " JOIN configurations c ON c.id = r.configuration_id WHERE r.campaign_id = ?",
+        {"position": position, "status": status, "config": json.loads(effective or config),
+         "effective": effective is not None, "started_at": started, "finished_at": finished}
+        for position, status, config, effective, started, finished in db.execute(
+            "SELECT r.position, r.status, c.config, r.effective, r.started_at, r.finished_at"
+            " FROM runs r JOIN configurations c ON c.id = r.configuration_id"
+            " WHERE r.campaign_id = ?",
             [campaign_id],
         ).fetchall()
     ]  # fmt: skip
-    return override, rows
+    return campaign, rows
 
 
 def finished_runs(db: sqlite_utils.Database, campaign_id: int, seen: int) -> list[dict[str, Any]]:
-    """Runs finished after the first `seen` ones, in finishing order, each with its
-    configuration."""
+    """Runs finished after the first `seen` ones, in finishing order, each with the
+    configuration it ran with."""
     columns = ", ".join(f"r.{name}" for name in FINISHED_COLUMNS)
     cursor = db.execute(
-        f"SELECT {columns}, c.config FROM runs r JOIN configurations c"
+        f"SELECT {columns}, {CONFIG} FROM runs r JOIN configurations c"
         " ON c.id = r.configuration_id WHERE r.campaign_id = ? AND r.status IN ('done', 'failed')"
         " ORDER BY r.finished_at, r.id LIMIT -1 OFFSET ?",
         [campaign_id, seen],
@@ -53,10 +57,11 @@ def finished_runs(db: sqlite_utils.Database, campaign_id: int, seen: int) -> lis
 
 
 def running_run(db: sqlite_utils.Database, campaign_id: int) -> dict[str, Any] | None:
-    """The run in flight, with its configuration and start stamp."""
+    """The run in flight, with the configuration it runs with and its start stamp."""
     row = db.execute(
-        "SELECT r.id, r.position, r.repetition, r.configuration_id, r.started_at, c.config"
-        " FROM runs r JOIN configurations c ON c.id = r.configuration_id"
+        "SELECT r.id, r.position, r.repetition, r.configuration_id, r.started_at, "
+        + CONFIG
+        + " FROM runs r JOIN configurations c ON c.id = r.configuration_id"
         " WHERE r.campaign_id = ? AND r.status = 'running' LIMIT 1",
         [campaign_id],
     ).fetchone()
@@ -67,14 +72,16 @@ def running_run(db: sqlite_utils.Database, campaign_id: int) -> dict[str, Any] |
 
 
 def run_details(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
-    """Everything stored about one run: identifiers, configuration, effective settings,
-    metrics, outputs per prompt, error and traceback, its campaign's task and model, and its
-    power trace."""
+    """Everything stored about one run: identifiers, sampled and effective configurations,
+    the arguments it ran with, metrics, outputs per prompt, error and traceback, its task,
+    model, device and hardware, and its power trace."""
     columns = ", ".join(f"r.{name}" for name in METRIC_COLUMNS)
     cursor = db.execute(
         f"""SELECT r.id, r.campaign_id, r.configuration_id, r.repetition, r.position, r.status,
                    r.error, r.traceback, r.outputs, r.started_at, r.finished_at, {columns},
-                   c.config, ca.task, ca.prompts, ca.llm, ca.params, ca.idle_watts,
+                   c.config, r.effective, r.effective_source, COALESCE(r.task, ca.task) AS task,
+                   ca.prompts, COALESCE(r.llm, ca.llm) AS llm, r.device, r.hardware, ca.params,
+                   ca.idle_watts,
                    (SELECT COUNT(*) FROM runs x WHERE x.campaign_id = r.campaign_id) AS total
             FROM runs r JOIN configurations c ON c.id = r.configuration_id
                         JOIN campaigns ca ON ca.id = r.campaign_id
@@ -86,7 +93,7 @@ def run_details(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
         raise PimpError(f"no run {run_id}")
     names = [d[0] for d in cursor.description]
     run = _with_config(dict(zip(names, row, strict=True)))
-    for key in ("settings", "versions", "outputs", "params"):
+    for key in ("settings", "versions", "outputs", "params", "effective"):
         run[key] = json.loads(run[key]) if run[key] else None
     run["trace"] = [
         dict(zip(("t", "device", "watts"), values, strict=True))

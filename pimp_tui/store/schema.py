@@ -195,4 +195,45 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX live_power_campaign ON live_power (campaign_id, t);
         """,
     ),
+    (
+        8,
+        """
+        -- what each run ran with, written by the runner when the run starts: the configuration
+        -- after every override and task-pinned value (what from_pretrained() and generate()
+        -- received, mapped by measure/settings.py), and where it ran
+        ALTER TABLE runs ADD COLUMN effective TEXT;        -- JSON: feature -> value
+        ALTER TABLE runs ADD COLUMN effective_source TEXT; -- 'runner', or 'derived' for a run
+                                                           -- stored before (see below)
+        ALTER TABLE runs ADD COLUMN llm TEXT;              -- the campaign's model spec
+        ALTER TABLE runs ADD COLUMN task TEXT;             -- the campaign's task spec
+        ALTER TABLE runs ADD COLUMN device TEXT;           -- 'cpu', 'cuda', 'cuda:1'
+        ALTER TABLE runs ADD COLUMN hardware TEXT;         -- the GPU's or CPU's name
+        -- Runs stored before: derived from the sampled configuration, the arguments the run
+        -- recorded (its output lengths and batch size) or else the campaign's override.
+        UPDATE runs SET
+            effective = (SELECT config FROM configurations c WHERE c.id = runs.configuration_id),
+            effective_source = 'derived',
+            llm = (SELECT llm FROM campaigns ca WHERE ca.id = runs.campaign_id),
+            task = (SELECT task FROM campaigns ca WHERE ca.id = runs.campaign_id),
+            device = json_extract(versions, '$.device'),
+            hardware = COALESCE(json_extract(versions, '$.gpu'), json_extract(versions, '$.cpu'))
+        WHERE status IN ('done', 'failed');
+        UPDATE runs SET effective = json_set(effective, '$.max_new_tokens', COALESCE(
+            json_extract(settings, '$.generate.max_new_tokens'),
+            (SELECT json_extract(params, '$.max_new_tokens') FROM campaigns ca
+             WHERE ca.id = runs.campaign_id)))
+        WHERE effective_source = 'derived' AND COALESCE(
+            json_extract(settings, '$.generate.max_new_tokens'),
+            (SELECT json_extract(params, '$.max_new_tokens') FROM campaigns ca
+             WHERE ca.id = runs.campaign_id)) IS NOT NULL;
+        UPDATE runs SET effective = json_set(effective, '$.min_new_tokens',
+                                             json_extract(settings, '$.generate.min_new_tokens'))
+        WHERE effective_source = 'derived'
+          AND json_extract(settings, '$.generate.min_new_tokens') IS NOT NULL;
+        UPDATE runs SET effective = json_set(effective, '$.batch_size',
+                                             json_extract(settings, '$.batch_size'))
+        WHERE effective_source = 'derived' AND json_type(effective, '$.batch_size') IS NOT NULL
+          AND json_extract(settings, '$.batch_size') IS NOT NULL;
+        """,
+    ),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from pimp_tui.errors import PimpError
+from pimp_tui.store.campaigns import RUN_KEYS
 
 LENGTH_KEYS = ("input_length", "output_length")
 METRICS = ("energy_j", "busy_s", "latency_s")
@@ -27,10 +28,7 @@ class Group:
     label: str
 
 
-RUN_FIELDS = frozenset(
-    ("campaign_id", "run_id", "configuration_id", "repetition", "position", "status", "error",
-     "started_at", "finished_at", "llm", "task", "prompts")
-)  # fmt: skip
+RUN_FIELDS = frozenset(RUN_KEYS)
 
 
 def campaign_runs(db: Any, campaign_id: int) -> tuple[pl.DataFrame, list[Group]]:

@@ -86,6 +86,11 @@ def test_campaign_runs_every_planned_run_and_reports_progress(db_path):
     assert camp["idle_watts"] is not None and camp["heartbeat_at"]
     assert all(r["sensor"] == "estimate" and r["energy_j"] > 0 for r in rows)
     assert all(json.loads(r["settings"])["generate"]["max_new_tokens"] == 3 for r in rows)
+    # Each run stored what it ran with (the override included) and where.
+    assert {(r["max_new_tokens"], r["effective_source"], r["llm"], r["task"], r["device"])
+            for r in rows} == {(3, "runner", TINY, "arith", "cpu")}  # fmt: skip
+    assert all(r["hardware"] for r in rows)
+    assert {e.config["max_new_tokens"] for e in events if isinstance(e, RunStarted)} == {3}
     kinds = Counter(type(e) for e in events)
     assert kinds[RunStarted] == kinds[RunFinished] == 6
     progress = [e for e in events if isinstance(e, CampaignProgress)]
@@ -111,11 +116,11 @@ def test_power_trace_is_stored_per_run(db_path):
 
 
 def test_a_failing_configuration_is_a_failed_run_and_the_campaign_goes_on(db_path, monkeypatch):
-    from pimp_tui.measure import settings as settings_module
+    from pimp_tui.measure import runner
 
-    real = settings_module.generation_settings
+    real = runner.generation_settings
     bad_position = 1
-    bad_config = valid_configs(3)[bad_position]
+    bad_config = {**valid_configs(3)[bad_position], "max_new_tokens": 3}  # as it runs
 
     def broken(config):
         result = real(config)
@@ -123,7 +128,7 @@ def test_a_failing_configuration_is_a_failed_run_and_the_campaign_goes_on(db_pat
             result.generate_kwargs["num_beams"] = 0  # generate() rejects it
         return result
 
-    monkeypatch.setattr(settings_module, "generation_settings", broken)
+    monkeypatch.setattr(runner, "generation_settings", broken)
     cid = create(db_path)
     assert campaigns.run_campaign(db_path, cid) == "done"
     rows, camp = runs(db_path, cid)
@@ -227,12 +232,14 @@ def test_a_campaign_whose_every_run_failed_ends_failed_with_the_first_error(
     db_path, monkeypatch, capsys
 ):
     from pimp_tui.cli import main
+    from pimp_tui.measure import runner
     from pimp_tui.measure import settings as settings_module
 
     def unusable(config):
         raise PimpError(f"setting {len(config)} is unusable")
 
     monkeypatch.setattr(settings_module, "generation_settings", unusable)
+    monkeypatch.setattr(runner, "generation_settings", unusable)
     cid = create(db_path, repetitions=1)
     events = []
     assert campaigns.run_campaign(db_path, cid, on_event=events.append) == "failed"

@@ -211,7 +211,7 @@ def test_runs_show_opens_a_done_run_and_a_failed_run_with_its_traceback(tmp_path
     with db.conn:
         db.conn.execute(
             "INSERT INTO configurations (sample_id, position, config) VALUES (1, 1, ?)",
-            ['{"GreedySearch": true, "max_new_tokens": "many"}'],
+            ['{"GreedySearch": true, "batch_size": "many"}'],
         )
     db.conn.close()
     campaign_id = plan(db_path, repetitions=1, cooldown_s=0.0)
@@ -233,7 +233,7 @@ def test_runs_show_opens_a_done_run_and_a_failed_run_with_its_traceback(tmp_path
     assert main(["--db", str(db_path), "runs", "show", str(failed_id)]) == 0
     text = capsys.readouterr().out
     assert "· failed" in text.splitlines()[0]
-    assert "error: PimpError: max_new_tokens must be an integer, not 'many'" in text
+    assert "error: PimpError: batch_size must be an integer, not 'many'" in text
     assert "traceback:" in text and "generation_settings" in text
 
     assert main(["--db", str(db_path), "runs", "show", "999"]) == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pimp_tui.measure.eta import RunTiming, cost_shape, format_duration, remaining_s
+from pimp_tui.measure.settings import effective_configuration
 
 
 def finished(position, strategy, tokens, start, seconds):  # type: ignore[no-untyped-def]
@@ -51,9 +52,9 @@ def test_the_run_in_flight_counts_only_what_it_has_left():
 
 def test_cost_shape_takes_the_campaign_override_of_the_output_length():
     config = {"GreedySearch": False, "BeamSearch": True, "max_new_tokens": 256}
-    assert cost_shape(config, None) == ("BeamSearch", 256)
-    assert cost_shape(config, 8) == ("BeamSearch", 8)
-    assert cost_shape({"a": 1}, None) == (None, None)
+    assert cost_shape(config) == ("BeamSearch", 256)
+    assert cost_shape(effective_configuration(config, max_new_tokens=8)) == ("BeamSearch", 8)
+    assert cost_shape({"a": 1}) == (None, None)
 
 
 def test_durations_are_written_the_same_way_everywhere():

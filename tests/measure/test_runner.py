@@ -12,15 +12,14 @@ from pimp_tui import paths
 from pimp_tui.measure.llm import open_llm
 from pimp_tui.measure.runner import run_configuration
 from pimp_tui.measure.sensors import EnergyReading, EstimateSensor, NvmlSensor
-from pimp_tui.measure.settings import GenerationSettings
+from pimp_tui.measure.settings import effective_configuration
 from pimp_tui.measure.tasks import load_task
 
 
-def settings(batch_size: int = 2, **generate) -> GenerationSettings:
-    generate = {"do_sample": False, "max_new_tokens": 6, **generate}
-    return GenerationSettings(
-        load_kwargs={"dtype": "float32"}, generate_kwargs=generate, batch_size=batch_size
-    )
+def settings(batch_size: int = 2, **values) -> dict:
+    """An effective configuration of hf_generation.uvl's features (greedy, float32)."""
+    return {"Float32": True, "GreedySearch": True, "max_new_tokens": 6,
+            "batch_size": batch_size, **values}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +53,19 @@ def test_finished_run_records_every_metric(tiny, task):
 
 
 def test_max_new_tokens_override_is_what_ran(tiny, task):
-    outcome = run_configuration(
-        tiny, task, settings(max_new_tokens=50), ("f32",), EstimateSensor(), max_new_tokens=3
-    )
+    effective = effective_configuration(settings(max_new_tokens=50), max_new_tokens=3)
+    outcome = run_configuration(tiny, task, effective, ("f32",), EstimateSensor())
     used = json.loads(outcome.metrics["settings"])
-    assert used["generate"]["max_new_tokens"] == 3
+    assert effective["max_new_tokens"] == used["generate"]["max_new_tokens"] == 3
     assert outcome.metrics["output_tokens"] <= 5 * 3
 
 
 def test_every_decoding_strategy_times_its_first_token(tiny, task):
     strategies = (
-        ({"num_beams": 2}, 2),
-        ({"do_sample": True, "temperature": 1.3, "top_k": 20}, 2),
-        ({"prompt_lookup_num_tokens": 3}, 1),  # assisted decoding: one sequence at a time
+        ({"GreedySearch": False, "BeamSearch": True, "num_beams": 2}, 2),
+        ({"GreedySearch": False, "MultinomialSampling": True, "temperature": 1.3, "top_k": 20}, 2),
+        # assisted decoding: one sequence at a time
+        ({"GreedySearch": False, "PromptLookupGreedy": True, "prompt_lookup_num_tokens": 3}, 1),
     )
     for extra, batch_size in strategies:
         run = settings(batch_size, **extra)
@@ -76,23 +75,25 @@ def test_every_decoding_strategy_times_its_first_token(tiny, task):
 
 
 def test_invalid_settings_make_a_failed_run_not_an_exception(tiny, task):
-    outcome = run_configuration(
-        tiny, task, settings(num_beams=2, num_beam_groups=3), ("f32",), EstimateSensor()
-    )
+    lookup = settings(GreedySearch=False, PromptLookupGreedy=True, prompt_lookup_num_tokens=3)
+    outcome = run_configuration(tiny, task, lookup, ("f32",), EstimateSensor())
     assert outcome.status == "failed"
-    assert outcome.error
+    assert "batch_size = 1" in outcome.error
     assert outcome.metrics["sensor"] == "estimate"
+    assert json.loads(outcome.metrics["settings"])["batch_size"] == 2
     assert "energy_j" not in outcome.metrics
 
 
+def test_a_configuration_the_mapping_rejects_is_a_failed_run(tiny, task):
+    outcome = run_configuration(tiny, task, settings(BeamSearch=True), None, EstimateSensor())
+    assert outcome.status == "failed"
+    assert "more than one decoding strategy" in outcome.error
+    assert outcome.metrics["settings"] is None and outcome.traceback
+
+
 def test_failed_load_is_a_failed_run(tiny, task):
-    bad = GenerationSettings(
-        load_kwargs={"attn_implementation": "no_such_attention"},
-        generate_kwargs={"max_new_tokens": 2},
-        batch_size=1,
-    )
-    outcome = run_configuration(tiny, task, bad, ("bad",), EstimateSensor())
-    assert outcome.status == "failed" and "no_such_attention" in outcome.error
+    outcome = run_configuration(tiny, task, settings(CUDA=True), None, EstimateSensor())
+    assert outcome.status == "failed" and "runs on CUDA" in outcome.error
     assert run_configuration(tiny, task, settings(), ("f32",), EstimateSensor()).status == "done"
 
 
@@ -145,7 +146,9 @@ def test_cost_only_model_pins_output_length_and_reports_no_accuracy(tmp_path, ta
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
         shutil.copy(paths.TINY_LLM / name, tmp_path / name)
     llm = open_llm(f"config:{tmp_path / 'config.json'}")
-    outcome = run_configuration(llm, task, settings(max_new_tokens=4), (), EstimateSensor())
+    effective = effective_configuration(settings(max_new_tokens=4), cost_only=True)
+    assert effective["min_new_tokens"] == 4
+    outcome = run_configuration(llm, task, effective, (), EstimateSensor())
     assert outcome.status == "done", outcome.error
     assert outcome.metrics["output_tokens"] == 5 * 4
     assert outcome.metrics["accuracy"] is None

@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from pimp_tui.errors import PimpError
+from pimp_tui.measure.settings import effective_configuration
 from pimp_tui.store import campaigns as store
 from pimp_tui.store.db import open_store
 
@@ -163,4 +164,71 @@ def test_export_shows_the_output_length_that_ran(db):
         params={"max_new_tokens": 8},
     )  # fmt: skip
     assert {r["max_new_tokens"] for r in store.runs_rows(db, plain)} == {256}
-    assert {r["max_new_tokens"] for r in store.runs_rows(db, cid)} == {8}
+    # Not run yet: the sampled configuration. Once a run starts: what it runs with.
+    assert {r["max_new_tokens"] for r in store.runs_rows(db, cid)} == {256}
+    context = {"llm": "smollm2", "task": "arith", "device": "cpu", "hardware": "x86_64"}
+    for run in store.pending_runs(db, cid):
+        effective = effective_configuration(run["config"], max_new_tokens=8)
+        store.start_run(db, cid, run["id"], effective=effective, context=context)
+    rows = store.runs_rows(db, cid)
+    assert {r["max_new_tokens"] for r in rows} == {8}
+    assert {(r["effective_source"], r["device"], r["hardware"]) for r in rows} == {
+        ("runner", "cpu", "x86_64")
+    }
+
+
+def test_runs_stored_before_effective_configurations_get_them_derived(tmp_path):
+    """A store written before runs kept their effective configuration: finished runs get it
+    from the arguments they recorded (else the campaign's override), marked 'derived'; a run
+    not started keeps none."""
+    from pimp_tui.store.db import migrate
+    from pimp_tui.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for version, script in MIGRATIONS:
+        if "effective" in script:
+            break
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("INSERT INTO feature_models (name, uvl) VALUES ('m', 'features')")
+    conn.execute("INSERT INTO samples (model_id, name, algorithm) VALUES (1, 's', 'twise')")
+    sampled = [
+        {"GreedySearch": True, "max_new_tokens": 256},
+        {"GreedySearch": True, "max_new_tokens": 32, "input_length": 8, "output_length": 4,
+         "batch_size": 2},
+        {"GreedySearch": True, "max_new_tokens": 128},
+    ]  # fmt: skip
+    for position, config in enumerate(sampled):
+        conn.execute("INSERT INTO configurations (sample_id, position, config) VALUES (1, ?, ?)",
+                     [position, json.dumps(config)])  # fmt: skip
+    conn.execute(
+        "INSERT INTO campaigns (sample_id, task, prompts, repetitions, llm, params)"
+        " VALUES (1, 'arith', 1, 1, 'smollm2', '{\"max_new_tokens\": 16}')"
+    )
+    versions = json.dumps({"device": "cuda", "gpu": "NVIDIA H200"})
+    ran = {"generate": {"max_new_tokens": 4, "min_new_tokens": 4}, "batch_size": 2}
+    runs = [
+        (1, "done", None, None),  # recorded no arguments: the campaign's override
+        (2, "done", json.dumps(ran), versions),  # a lengths point: what it recorded
+        (3, "pending", None, None),
+    ]
+    for cid, status, settings, version in runs:
+        conn.execute(
+            "INSERT INTO runs (campaign_id, configuration_id, repetition, position, status,"
+            " settings, versions) VALUES (1, ?, 0, ?, ?, ?, ?)",
+            [cid, cid, status, settings, version],
+        )
+    conn.commit()
+    migrate(conn)
+    conn.close()
+    db = open_store(path)
+    rows = {r["configuration_id"]: r for r in store.runs_rows(db, 1)}
+    assert rows[1]["max_new_tokens"] == 16 and rows[1]["effective_source"] == "derived"
+    assert (rows[2]["max_new_tokens"], rows[2]["min_new_tokens"], rows[2]["batch_size"]) == (
+        4, 4, 2
+    )  # fmt: skip
+    assert (rows[2]["llm"], rows[2]["device"], rows[2]["hardware"]) == (
+        "smollm2", "cuda", "NVIDIA H200"
+    )  # fmt: skip
+    assert rows[3]["max_new_tokens"] == 128 and rows[3]["effective_source"] is None

@@ -12,6 +12,9 @@ from pimp_tui.store.db import open_store
 from pimp_tui.variability.io import load_model, write_uvl
 from pimp_tui.variability.reasoning import Reasoner
 
+CONTEXT = {"llm": "smollm2", "task": "arith", "device": "cpu", "hardware": "test cpu"}
+"""Where the seeded runs ran."""
+
 
 def energy_of(config: dict) -> float:
     """Sampling costs more, the cache saves, top_k adds a little: a formula to learn."""
@@ -60,7 +63,7 @@ def measured_store(db_path: Path, model_path: Path, configurations: int = 14) ->
                 "accuracy": accuracy_of(config),
                 "sensor": "estimate",
             }
-            campaigns.start_run(db, campaign_id, run["id"])
+            campaigns.start_run(db, campaign_id, run["id"], effective=config, context=CONTEXT)
             campaigns.finish_run(db, run["id"], "done", metrics)
         campaigns.set_status(db, campaign_id, "done")
         return campaign_id

@@ -12,7 +12,7 @@ from pimp_tui.errors import PimpError
 from pimp_tui.measure.llm import open_llm
 from pimp_tui.measure.runner import run_configuration
 from pimp_tui.measure.sensors import EstimateSensor, NvmlSensor
-from pimp_tui.measure.settings import GenerationSettings
+from pimp_tui.measure.settings import effective_configuration, generation_settings
 from pimp_tui.measure.tasks import load_task
 from pimp_tui.measure.tasks.lengths import (
     DEFAULT_LENGTHS,
@@ -21,6 +21,7 @@ from pimp_tui.measure.tasks.lengths import (
     expand_sample,
     for_point,
     parse_grid,
+    pinned_values,
 )
 from pimp_tui.store.db import open_store
 from tests.fakes.fake_pynvml import FakeGpu
@@ -31,12 +32,15 @@ def tiny():
     return open_llm(str(paths.TINY_LLM))
 
 
-def plain(batch_size: int = 1) -> GenerationSettings:
-    return GenerationSettings(
-        load_kwargs={"dtype": "float32"},
-        generate_kwargs={"do_sample": False, "max_new_tokens": 50},
-        batch_size=batch_size,
-    )
+def plain() -> dict:
+    """A sampled configuration (greedy, float32, 50 new tokens)."""
+    return {"Float32": True, "GreedySearch": True, "max_new_tokens": 50}
+
+
+def at_point(task, config: dict) -> dict:
+    """The effective configuration of one run of `task` at the point `config` carries."""
+    sampled = {**plain(), **config}
+    return effective_configuration(sampled, pinned=pinned_values(task, sampled))
 
 
 def test_default_grid_is_powers_of_two_from_32_to_2048():
@@ -72,15 +76,17 @@ def test_points_over_the_context_are_left_out():
 def test_prompts_are_exactly_n_in_tokens_and_outputs_pinned(tiny, n_in):
     task = load_task("lengths", 3, seed=1)
     config = {"input_length": n_in, "output_length": 5, "batch_size": 2}
-    point_task, settings = for_point(task, config, plain(), tiny.tokenizer)
+    point_task = for_point(task, config, tiny.tokenizer)
     assert len(point_task.prompts) == 4  # 3 prompts rounded up to whole batches of 2
     assert all(len(p.token_ids) == n_in for p in point_task.prompts)
     assert len({p.token_ids for p in point_task.prompts}) == 4 or n_in == 1
+    effective = at_point(task, config)
+    settings = generation_settings(effective)
     assert settings.batch_size == 2
     assert settings.generate_kwargs["min_new_tokens"] == settings.generate_kwargs[
         "max_new_tokens"
     ] == 5  # fmt: skip
-    outcome = run_configuration(tiny, point_task, settings, ("f32",), EstimateSensor())
+    outcome = run_configuration(tiny, point_task, effective, ("f32",), EstimateSensor())
     assert outcome.status == "done", outcome.error
     assert outcome.metrics["input_tokens"] == 4 * n_in
     assert outcome.metrics["output_tokens"] == 4 * 5
@@ -90,13 +96,15 @@ def test_prompts_are_exactly_n_in_tokens_and_outputs_pinned(tiny, n_in):
 
 def test_other_tasks_and_configurations_without_a_point_pass_through(tiny):
     arith = load_task("arith", 2)
-    settings = plain()
-    assert for_point(arith, {"input_length": 8, "output_length": 2, "batch_size": 1},
-                     settings, tiny.tokenizer) == (arith, settings)  # fmt: skip
+    point = {"input_length": 8, "output_length": 2, "batch_size": 1}
+    assert for_point(arith, point, tiny.tokenizer) == arith
+    assert pinned_values(arith, point) == pinned_values("arith", point) == {}
     lengths = load_task("lengths", 2)
-    assert for_point(lengths, {"do_sample": False}, settings, tiny.tokenizer) == (
-        lengths, settings,
-    )  # fmt: skip
+    assert for_point(lengths, plain(), tiny.tokenizer) == lengths
+    assert pinned_values(lengths, plain()) == {}
+    assert pinned_values("lengths:out=2", point) == {
+        "max_new_tokens": 2, "min_new_tokens": 2, "batch_size": 1,
+    }  # fmt: skip
 
 
 def test_a_sample_is_expanded_over_the_grid_once(tmp_path):
@@ -126,11 +134,11 @@ def test_prefill_plus_decode_is_the_measured_total_within_the_counter_resolution
     fake_nvml(gpus=[FakeGpu(power=power, counter_period=0.1)])
     task = load_task("lengths", 2, seed=0)
     config = {"input_length": 64, "output_length": 12, "batch_size": 2}
-    point_task, settings = for_point(task, config, plain(), tiny.tokenizer)
+    point_task = for_point(task, config, tiny.tokenizer)
     sensor = NvmlSensor()
     try:
         outcome = run_configuration(
-            tiny, point_task, settings, ("f32",), sensor, prefill_split=True
+            tiny, point_task, at_point(task, config), ("f32",), sensor, prefill_split=True
         )
     finally:
         sensor.close()

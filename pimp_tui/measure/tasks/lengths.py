@@ -15,7 +15,8 @@ Prompts are token ids, not text: a seeded text is tokenized (no special tokens) 
 or repeated to exactly `input_length` tokens, so every request of a point costs the same
 prefill. A run sends the campaign's prompt count rounded up to whole batches of the point's
 batch size, so every generate() call is a full batch. Output length is pinned with
-min_new_tokens = max_new_tokens = `output_length`. Accuracy is not scored: the outputs answer
+min_new_tokens = max_new_tokens = `output_length` in the run's effective configuration
+(`pinned_values`), which the runner maps like any other. Accuracy is not scored: the outputs answer
 nothing.
 """
 
@@ -147,14 +148,25 @@ def point_of(config: Mapping[str, Any]) -> dict[str, int] | None:
     return {key: int(config[key]) for key in GRID_COLUMNS}
 
 
-def for_point(
-    task: Task, config: Mapping[str, Any], settings: Any, tokenizer: Any
-) -> tuple[Task, Any]:
-    """The task and settings one run of a lengths campaign uses (others pass through)."""
+def pinned_values(task: Task | str, config: Mapping[str, Any]) -> dict[str, int]:
+    """What a lengths task pins in the configuration of one run: its output length (as both
+    max_new_tokens and min_new_tokens) and batch size; nothing for other tasks or for a
+    configuration without a grid point. `task` is a Task or its spec."""
+    lengths = isinstance(task, LengthsTask) if not isinstance(task, str) else is_lengths(task)
+    point = point_of(config) if lengths else None
+    if point is None:
+        return {}
+    n_out = point[OUTPUT]
+    return {"max_new_tokens": n_out, "min_new_tokens": n_out, BATCH: point[BATCH]}
+
+
+def for_point(task: Task, config: Mapping[str, Any], tokenizer: Any) -> Task:
+    """The task one run of a lengths campaign uses: the campaign's prompt count rounded up to
+    whole batches, each exactly the point's input length (other tasks pass through)."""
     point = point_of(config) if isinstance(task, LengthsTask) else None
-    if point is None or settings is None:
-        return task, settings
-    n_out, batch = point[OUTPUT], point[BATCH]
+    if point is None:
+        return task
+    batch = point[BATCH]
     requests = -(-len(task.prompts) // batch) * batch  # whole batches: at least one
     prompts = tuple(
         Prompt(
@@ -162,11 +174,7 @@ def for_point(
         )
         for i in range(requests)
     )
-    generate = {**settings.generate_kwargs, "min_new_tokens": n_out, "max_new_tokens": n_out}
-    pinned = dataclasses.replace(
-        settings, load_kwargs=dict(settings.load_kwargs), generate_kwargs=generate, batch_size=batch
-    )
-    return dataclasses.replace(task, prompts=prompts), pinned
+    return dataclasses.replace(task, prompts=prompts)
 
 
 def context_length(llm_spec: str) -> int | None:
