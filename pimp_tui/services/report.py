@@ -118,8 +118,7 @@ def campaign_report(
 
 
 def _features(rows: list[dict[str, Any]]) -> list[str]:
-    from pimp_tui.services.predict import RUN_KEYS
-    from pimp_tui.store.campaigns import METRIC_COLUMNS
+    from pimp_tui.store.campaigns import METRIC_COLUMNS, RUN_KEYS
 
     skip = set(RUN_KEYS) | set(METRIC_COLUMNS)
     out: list[str] = []
