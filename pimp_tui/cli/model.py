@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pimp_tui.errors import PimpError, UnsupportedConstruct
-from pimp_tui.variability.model import Feature, FeatureModel, GroupKind, Value
+from pimp_tui.errors import PimpError
+from pimp_tui.variability.model import Feature, GroupKind, Value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,32 +57,22 @@ def _add_given(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def _reasoner(path: str):  # -> tuple[FeatureModel, Reasoner]
-    from pimp_tui.variability.io import load_model
-    from pimp_tui.variability.reasoning import Reasoner
-
-    model = load_model(path)
-    try:
-        return model, Reasoner(model)
-    except UnsupportedConstruct as exc:
-        raise UnsupportedConstruct(f"{path}: not supported by the reasoner: {exc}") from None
-
-
 def check_command(args: argparse.Namespace) -> int:
-    model, reasoner = _reasoner(args.file)
-    features = sum(1 for _ in model.features())
-    if not reasoner.is_satisfiable():
-        conflict = "; ".join(reasoner.conflict())
+    from pimp_tui.services.analysis import check_file
+
+    given = _parse_given(args.given)
+    checked = check_file(args.file, given)
+    if not checked.satisfiable:
+        conflict = "; ".join(checked.conflict)
         print(
             f"pimp: {args.file}: unsatisfiable: no configuration is valid "
             f"(together these admit none: {conflict})",
             file=sys.stderr,
         )
         return 1
-    given = _parse_given(args.given)
-    if given and not reasoner.can_complete(given):
+    if given and not checked.completable:
         shown = ", ".join(args.given)
-        conflict = "; ".join(reasoner.conflict(given))
+        conflict = "; ".join(checked.given_conflict)
         print(
             f"pimp: {args.file}: no valid configuration has {shown} (it clashes with: {conflict})",
             file=sys.stderr,
@@ -90,15 +80,16 @@ def check_command(args: argparse.Namespace) -> int:
         return 1
     suffix = " and completable as given" if given else ""
     print(
-        f"{args.file}: ok: {features} features, {len(model.constraints)} constraints, "
+        f"{args.file}: ok: {checked.features} features, {checked.constraints} constraints, "
         f"satisfiable{suffix}"
     )
     return 0
 
 
 def count_command(args: argparse.Namespace) -> int:
-    _, reasoner = _reasoner(args.file)
-    print(reasoner.count(_parse_given(args.given)))
+    from pimp_tui.services.analysis import count_file
+
+    print(count_file(args.file, _parse_given(args.given)))
     return 0
 
 
@@ -117,25 +108,25 @@ def show_command(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.tree import Tree
 
-    model, reasoner = _reasoner(args.file)
+    from pimp_tui.services.analysis import summarise_file
+
+    summary = summarise_file(args.file)
+    model = summary.model
     console = Console(highlight=False)
     tree = Tree(_label(model.root))
     _grow(tree, model.root)
     console.print(tree)
-    features = list(model.features())
-    abstract = sum(f.abstract for f in features)
-    typed = sum(f.type.value != "Boolean" for f in features)
     console.print(
-        f"features: {len(features)} ({abstract} abstract, {typed} typed); "
-        f"constraints: {len(model.constraints)}",
+        f"features: {summary.features} ({summary.abstract} abstract, {summary.typed} typed); "
+        f"constraints: {summary.constraints}",
         markup=False,
     )
-    if not reasoner.is_satisfiable():
+    if not summary.satisfiable:
         console.print("valid configurations: 0 (the model is unsatisfiable)", markup=False)
         return 1
-    console.print(f"valid configurations: {reasoner.count():,}", markup=False)
-    console.print(f"core features: {_names(reasoner.core_features())}", markup=False)
-    console.print(f"dead features: {_names(reasoner.dead_features())}", markup=False)
+    console.print(f"valid configurations: {summary.count:,}", markup=False)
+    console.print(f"core features: {_names(summary.core)}", markup=False)
+    console.print(f"dead features: {_names(summary.dead)}", markup=False)
     return 0
 
 
@@ -180,10 +171,9 @@ def _domain_text(domain: tuple) -> str:
 
 def convert_command(args: argparse.Namespace) -> int:
     from pimp_tui.files import check_output
-    from pimp_tui.variability.io import load_model, save_model
+    from pimp_tui.services.analysis import convert_file
 
     check_output(args.target, "OUT", protect=[args.source])
-    model: FeatureModel = load_model(args.source)
-    save_model(model, args.target)
+    convert_file(args.source, args.target)
     print(f"wrote {args.target}", file=sys.stderr)
     return 0

@@ -3,10 +3,12 @@ number of valid configurations, core and dead features."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pimp_tui.errors import PimpError
-from pimp_tui.variability.model import FeatureModel
+from pimp_tui.variability.model import FeatureModel, Value
 
 
 @dataclass
@@ -36,3 +38,90 @@ def analyse_model(model: FeatureModel) -> Analysis:
         )
     except PimpError as exc:
         return Analysis(False, problem=str(exc))
+
+
+# --------------------------------------------------------------------------- model files
+
+
+@dataclass
+class ModelCheck:
+    """A model file checked: its size, whether any configuration is valid (else the
+    constraints and tree relations that clash), and whether the given values complete to a
+    valid configuration (None without given values)."""
+
+    model: FeatureModel
+    features: int
+    constraints: int
+    satisfiable: bool
+    conflict: list[str] = field(default_factory=list)
+    completable: bool | None = None
+    given_conflict: list[str] = field(default_factory=list)
+
+
+def _reasoner(path: str) -> tuple[FeatureModel, Any]:
+    from pimp_tui.errors import UnsupportedConstruct
+    from pimp_tui.variability.io import load_model
+    from pimp_tui.variability.reasoning import Reasoner
+
+    model = load_model(path)
+    try:
+        return model, Reasoner(model)
+    except UnsupportedConstruct as exc:
+        raise UnsupportedConstruct(f"{path}: not supported by the reasoner: {exc}") from None
+
+
+def check_file(path: str, given: Mapping[str, Value | None] | None = None) -> ModelCheck:
+    model, reasoner = _reasoner(path)
+    result = ModelCheck(
+        model, sum(1 for _ in model.features()), len(model.constraints), reasoner.is_satisfiable()
+    )
+    if not result.satisfiable:
+        result.conflict = list(reasoner.conflict())
+    elif given:
+        result.completable = bool(reasoner.can_complete(dict(given)))
+        if not result.completable:
+            result.given_conflict = list(reasoner.conflict(dict(given)))
+    return result
+
+
+def count_file(path: str, given: Mapping[str, Value | None] | None = None) -> int:
+    """The exact number of valid configurations (with the given values)."""
+    _, reasoner = _reasoner(path)
+    return int(reasoner.count(dict(given or {})))
+
+
+@dataclass
+class ModelSummary:
+    """What `pimp model show` prints under the tree."""
+
+    model: FeatureModel
+    features: int
+    abstract: int
+    typed: int
+    constraints: int
+    satisfiable: bool
+    count: int = 0
+    core: list[str] = field(default_factory=list)
+    dead: list[str] = field(default_factory=list)
+
+
+def summarise_file(path: str) -> ModelSummary:
+    model, reasoner = _reasoner(path)
+    features = list(model.features())
+    summary = ModelSummary(
+        model, len(features), sum(f.abstract for f in features),
+        sum(f.type.value != "Boolean" for f in features), len(model.constraints),
+        reasoner.is_satisfiable(),
+    )  # fmt: skip
+    if summary.satisfiable:
+        summary.count = int(reasoner.count())
+        summary.core = list(reasoner.core_features())
+        summary.dead = list(reasoner.dead_features())
+    return summary
+
+
+def convert_file(source: str, target: str) -> None:
+    """Read a model file and write it in the format of `target`'s extension (.uvl or .xml)."""
+    from pimp_tui.variability.io import load_model, save_model
+
+    save_model(load_model(source), target)
