@@ -37,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stages():  # type: ignore[no-untyped-def]
+def _stages():
     """Progress on stderr: one line each time training enters a new stage."""
     last: list[str] = []
 
-    def show(progress) -> None:  # type: ignore[no-untyped-def]
+    def show(progress) -> None:
         if not last or last[-1] != progress.stage:
             last.append(progress.stage)
             print(f"report: {progress.stage}", file=sys.stderr, flush=True)

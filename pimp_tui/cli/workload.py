@@ -316,8 +316,8 @@ def sweetspot_command(args: argparse.Namespace) -> int:
             f"{_pct(spot.mape_learned)}"
         )
         console.print()
-    for path in written:
-        print(f"heat map written to {path}", file=sys.stderr)
+    for svg in written:
+        print(f"heat map written to {svg}", file=sys.stderr)
     return 0
 
 

@@ -146,7 +146,7 @@ def converted_dir(gguf: Path, notify: Notify | None = None) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     # The weights are dequantised on load: drop the GGUF quantiser so they save as plain tensors.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.save_pretrained(str(tmp))
@@ -200,7 +200,7 @@ class LLM:
             weights = self.weights_dir
             if self.cost_only:
                 weights = str(random_weights_dir(self._config, self.seed))
-            model = AutoModelForCausalLM.from_pretrained(weights, local_files_only=True, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(weights, local_files_only=True, **kwargs)  # type: ignore[arg-type]
         if not placed:
             model.to(self.device)
         model.eval()

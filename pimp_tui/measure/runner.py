@@ -84,7 +84,7 @@ def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
     tokenizer has one."""
     tokenizer = llm.tokenizer
     if prompts and all(p.token_ids is not None for p in prompts):
-        return _token_inputs(llm, [p.token_ids for p in prompts])
+        return _token_inputs(llm, [p.token_ids for p in prompts])  # type: ignore[misc]
     if task.chat and getattr(tokenizer, "chat_template", None):
         texts = [
             tokenizer.apply_chat_template(

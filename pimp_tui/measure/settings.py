@@ -110,9 +110,9 @@ def generation_settings(config: Mapping[str, Value | None]) -> GenerationSetting
             generate[name] = float(config[name])  # type: ignore[arg-type]
     for name in INT_ARGUMENTS:
         if config.get(name) is not None:
-            generate[name] = _integer(name, config[name])
+            generate[name] = _integer(name, config[name])  # type: ignore[arg-type]
     if config.get("early_stopping") is not None:
-        generate["early_stopping"] = _early_stopping(config["early_stopping"])
+        generate["early_stopping"] = _early_stopping(config["early_stopping"])  # type: ignore[arg-type]
     generate.update(_one_of(config, CACHES, "cache") or {})
 
     load: dict[str, object] = {}
@@ -128,7 +128,7 @@ def generation_settings(config: Mapping[str, Value | None]) -> GenerationSetting
     if config.get("device_map") is not None:
         load["device_map"] = str(config["device_map"])
     device = _one_of(config, DEVICES, "device")
-    gpus = 1 if config.get("gpus") is None else _integer("gpus", config["gpus"])
+    gpus = 1 if config.get("gpus") is None else _integer("gpus", config["gpus"])  # type: ignore[arg-type]
     if gpus < 1:
         raise PimpError(f"gpus must be at least 1, not {gpus}")
 

@@ -106,8 +106,8 @@ class GaussianProcess:
             )  # fmt: skip
             if best is None or result.fun < best.fun:
                 best = result
-        theta = best.x
-        self.neg_log_likelihood_ = float(best.fun)
+        theta = best.x  # type: ignore[union-attr]
+        self.neg_log_likelihood_ = float(best.fun)  # type: ignore[union-attr]
         self.length_scales_ = np.exp(theta[:d])
         self.signal_var_ = float(np.exp(theta[d]))
         self.noise_var_ = float(np.exp(theta[d + 1]))

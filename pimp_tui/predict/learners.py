@@ -91,7 +91,7 @@ def _cv_residual_scale(model, make: Callable[[], object], x: np.ndarray, t: np.n
     refit = _refit_maker(model, make)
     oof = np.empty_like(t)
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(x):
-        oof[test] = refit().fit(x[train], t[train]).predict(x[test])
+        oof[test] = refit().fit(x[train], t[train]).predict(x[test])  # type: ignore[attr-defined]
     return float(np.sqrt(np.mean((oof - t) ** 2)))
 
 

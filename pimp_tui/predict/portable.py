@@ -124,11 +124,11 @@ def _arrays(specs: Any, body: memoryview) -> list[np.ndarray]:
         if not all(isinstance(n, int) and 0 <= n < 2**40 for n in shape):
             raise UnreadableData("damaged stored predictor (array of an impossible shape)")
         count = int(np.prod(shape, dtype=object)) if shape else 1
-        nbytes = count * np.dtype(dtype).itemsize
+        nbytes = count * np.dtype(dtype).itemsize  # type: ignore[arg-type]
         if offset + nbytes > len(body):
             raise UnreadableData("damaged stored predictor (truncated arrays)")
         chunk = body[offset : offset + nbytes]
-        out.append(np.frombuffer(chunk, dtype=dtype).reshape(shape).copy())
+        out.append(np.frombuffer(chunk, dtype=dtype).reshape(shape).copy())  # type: ignore[arg-type]
         offset += nbytes
     if offset != len(body):
         raise UnreadableData("damaged stored predictor (bytes after the arrays)")
@@ -172,7 +172,7 @@ def _instance(name: Any, state: Any, arrays: list[np.ndarray], depth: int) -> An
     for key in state:
         if not key.isidentifier() or key.startswith("__") or _is_behaviour(cls, key):
             raise UnreadableData(f"the stored predictor sets {key[:60]!r} on {name}")
-    instance = cls.__new__(cls)
+    instance = cls.__new__(cls)  # type: ignore[call-overload]
     vars(instance).update({k: _decode(v, arrays, depth + 1) for k, v in state.items()})
     if hasattr(cls, "validate"):  # the stand-ins check their own arrays
         try:

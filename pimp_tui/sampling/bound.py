@@ -77,7 +77,7 @@ def exclusive_pairs(analysis: Analysis, rng: random.Random) -> np.ndarray:
     weight = exclusive[candidates].sum(axis=1)
     order = np.argsort(-weight, kind="stable")[:MAX_CANDIDATES]
     candidates, weight = candidates[order], weight[order]
-    start = alternative_pairs(candidates, weight, valid, needed, rng)
+    start = alternative_pairs(candidates, weight, valid, needed, rng)  # type: ignore[arg-type]
     # The search's vertices: the start's pairs, then the most exclusive others.
     known = {tuple(p) for p in start.tolist()}
     others = [i for i, p in enumerate(candidates.tolist()) if tuple(p) not in known]
@@ -87,7 +87,7 @@ def exclusive_pairs(analysis: Analysis, rng: random.Random) -> np.ndarray:
     generator = np.random.default_rng(rng.randrange(2**32))
     # From the start, and from nothing: the start's basin is sometimes a local optimum.
     clique = max(
-        (max_clique(adjacent, generator, first) for first in (np.arange(len(start)), [])),
+        (max_clique(adjacent, generator, first) for first in (np.arange(len(start)), [])),  # type: ignore[arg-type, var-annotated]
         key=len,
     )
     return vertices[np.sort(clique)]

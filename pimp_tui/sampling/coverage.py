@@ -91,11 +91,11 @@ def coverage(
         raise PimpError(
             f"{t}-wise coverage over {n} literals is too large to check; use a smaller t"
         )
-    good = []
-    invalid = []
+    good = []  # type: ignore[var-annotated]
+    invalid = []  # type: ignore[var-annotated]
     for i, config in enumerate(configs):
         (invalid if reasoner.violations(config) else good).append(i)
-    rows = np.zeros((len(good), n), dtype=bool)
+    rows = np.zeros((len(good), n), dtype=bool)  # type: ignore[type-var]
     for r, i in enumerate(good):
         config = configs[i]
         rows[r] = [_holds(lit, config.get(lit.feature)) for lit in lits]
@@ -132,7 +132,7 @@ def _together(rows: np.ndarray, t: int) -> np.ndarray:
     f = rows.astype(np.float32)
     n = rows.shape[1]
     if t == 1:
-        return rows.any(axis=0)
+        return rows.any(axis=0)  # type: ignore[return-value]
     if t == 2:
         return (f.T @ f) > 0.5
     out = np.zeros((n,) * t, dtype=bool)

@@ -67,7 +67,7 @@ def covered(rows: np.ndarray, t: int) -> np.ndarray:
     """Boolean tensor (L,)*t: the t-tuples of literals that some row contains together."""
     f = rows.astype(np.float32)
     if t == 1:
-        return rows.any(axis=0)
+        return rows.any(axis=0)  # type: ignore[return-value]
     if t == 2:
         return (f.T @ f) > 0.5
     n = rows.shape[1]
@@ -150,10 +150,10 @@ def analyse(
         pair_valid = np.ones((n, n), dtype=bool)
         np.fill_diagonal(pair_valid, False)
     elif t == 2:
-        valid = pair_valid
+        valid = pair_valid  # type: ignore[assignment]
     else:
-        valid = _decide_triples(oracle, free, pair_valid, witnesses, rng)
-    return Analysis(t, core, dead, free, valid, pair_valid, witnesses)
+        valid = _decide_triples(oracle, free, pair_valid, witnesses, rng)  # type: ignore[arg-type]
+    return Analysis(t, core, dead, free, valid, pair_valid, witnesses)  # type: ignore[arg-type]
 
 
 def _decide_pairs(
@@ -184,8 +184,8 @@ def _decide_pairs(
                     todo = todo[1:]
                     continue
                 hits = _hits(model, lits, todo)
-            witnesses.append(model)
-            pending.append(model)
+            witnesses.append(model)  # type: ignore[arg-type]
+            pending.append(model)  # type: ignore[arg-type]
             known[a, todo[hits]] = True
             todo = todo[~hits]
     return valid
@@ -233,8 +233,8 @@ def _decide_triples(
                         todo = todo[1:]
                         continue
                     hits = _hits(model, lits, todo)
-                witnesses.append(model)
-                pending.append(model)
+                witnesses.append(model)  # type: ignore[arg-type]
+                pending.append(model)  # type: ignore[arg-type]
                 known[a, b, todo[hits]] = True
                 todo = todo[~hits]
     return valid

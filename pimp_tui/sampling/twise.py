@@ -54,7 +54,7 @@ def _extends(analysis: Analysis) -> bool:
     pairs = analysis.pair_valid
     if not pairs.any(axis=1).all():
         return False
-    return analysis.t == 2 or bool(analysis.valid.any(axis=2)[pairs].all())
+    return analysis.t == 2 or bool(analysis.valid.any(axis=2)[pairs].all())  # type: ignore[index]
 
 
 def default_restarts(n_free: int, t: int = 2) -> int:

@@ -240,7 +240,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
             return None
         return name
 
-    def _apply(self, change: str, fn) -> bool:  # type: ignore[no-untyped-def]
+    def _apply(self, change: str, fn) -> bool:
         """Run one edit against the model with an undo point; errors become notifications."""
         model = self.model
         if model is None:

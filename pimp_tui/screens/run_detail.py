@@ -84,7 +84,7 @@ class RunScreen(ModalScreen[None]):
                 str(number), str(item.get("prompt", "")), repr(item.get("output", "")),
                 str(item.get("answer", "")), marks[item.get("correct")],
             )  # fmt: skip
-        return table
+        return table  # type: ignore[return-value]
 
     def action_close(self) -> None:
         self.dismiss(None)

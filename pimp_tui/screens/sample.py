@@ -288,7 +288,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
         def done(name: str | None) -> None:
             if name and self.view is view:
                 ws = self.pimp.workspace
-                self.save(view, name.strip(), copy.deepcopy(ws.model), ws.model_id, ws.model_name)
+                self.save(view, name.strip(), copy.deepcopy(ws.model), ws.model_id, ws.model_name)  # type: ignore[arg-type]
 
         self.app.push_screen(
             PromptScreen(

@@ -156,7 +156,7 @@ def describe_domain(feature: Feature) -> str:
         return "Boolean"
     attrs = feature.attributes
     if isinstance(attrs.get("values"), list):
-        values = ", ".join(_show(v) for v in attrs["values"])  # type: ignore[union-attr]
+        values = ", ".join(_show(v) for v in attrs["values"])  # type: ignore[attr-defined]
         return f"{feature.type.value} values {values}"
     parts = [feature.type.value]
     for key in ("min", "max", "step"):

@@ -119,7 +119,7 @@ def abstract_features(db_path: str | Path, campaign_id: int) -> set[str]:
     return {f.name for f in model.features() if f.abstract}
 
 
-def open_gpu_idle_monitor(hz: float = 2.0):  # type: ignore[no-untyped-def]
+def open_gpu_idle_monitor(hz: float = 2.0):
     """The GPUs' own power while no campaign runs, or None without NVML: the pane never shows
     another sensor (this process's CPU estimate says nothing about any campaign)."""
     from pimp_tui.errors import PimpError

@@ -69,7 +69,7 @@ def order_columns(model: FeatureModel, configs: list[Configuration]) -> list[str
     return varying + [n for n in names if n not in varying]
 
 
-def store_model(db, model: FeatureModel, model_id: int | None, name: str) -> int:  # type: ignore[no-untyped-def]
+def store_model(db, model: FeatureModel, model_id: int | None, name: str) -> int:
     """The store id of this exact model: the known one, one with the same UVL text, or a new
     row named after the model (suffixed when the name is taken)."""
     from pimp_tui.store.samples import list_models, model_id_of_uvl, save_model

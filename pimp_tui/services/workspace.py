@@ -26,7 +26,7 @@ def open_default_model(db_path: str | Path) -> tuple[FeatureModel, int, str] | N
         db.close()
 
 
-def seed_store(db) -> None:  # type: ignore[no-untyped-def]
+def seed_store(db) -> None:
     """First run: the shipped hf_generation model, so a newcomer sees a working workbench."""
     from pimp_tui.paths import HF_GENERATION_MODEL
     from pimp_tui.store.samples import save_model

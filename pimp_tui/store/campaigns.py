@@ -99,7 +99,7 @@ def create_campaign(
             [sample_id, name, task, prompts, repetitions, llm, sensor, seed,
              json.dumps(dict(params or {}), sort_keys=True)],
         )  # fmt: skip
-        campaign_id = int(cursor.lastrowid)
+        campaign_id = int(cursor.lastrowid)  # type: ignore[arg-type]
         db.conn.executemany(
             "INSERT INTO runs (campaign_id, configuration_id, repetition, position)"
             " VALUES (?, ?, ?, ?)",

@@ -39,7 +39,7 @@ def save_predictor(
             f"INSERT INTO predictors ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),
         )
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid)  # type: ignore[arg-type]
 
 
 def predictor_row(db: sqlite_utils.Database, name: str) -> tuple[dict, bytes, dict[str, Any]]:
@@ -74,7 +74,7 @@ def save_score(db: sqlite_utils.Database, predictor_id: int, kind: str, metrics:
             "INSERT INTO predictor_scores (predictor_id, kind, metrics) VALUES (?, ?, ?)",
             [predictor_id, kind, json.dumps(metrics)],
         )
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid)  # type: ignore[arg-type]
 
 
 def scores_of(db: sqlite_utils.Database, predictor_id: int) -> list[dict]:

@@ -32,7 +32,7 @@ def save_model(db: sqlite_utils.Database, model: FeatureModel, name: str | None 
             "INSERT INTO feature_models (name, uvl, path) VALUES (?, ?, ?)",
             [name, uvl, model.source],
         )
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid)  # type: ignore[arg-type]
 
 
 def load_model_by_id(db: sqlite_utils.Database, model_id: int) -> FeatureModel:
@@ -71,7 +71,7 @@ def save_sample(
                 lower_bound,
             ],
         )
-        sample_id = int(cursor.lastrowid)
+        sample_id = int(cursor.lastrowid)  # type: ignore[arg-type]
         db.conn.executemany(
             "INSERT INTO configurations (sample_id, position, config) VALUES (?, ?, ?)",
             [(sample_id, i, json.dumps(c)) for i, c in enumerate(configs)],

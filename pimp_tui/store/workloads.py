@@ -26,7 +26,7 @@ def save_workload(
             "INSERT INTO workloads (name, source, requests, span_s) VALUES (?, ?, ?, ?)",
             [name, source, len(trace), span_s],
         )
-        workload_id = int(cursor.lastrowid)
+        workload_id = int(cursor.lastrowid)  # type: ignore[arg-type]
         db.conn.executemany(
             "INSERT INTO workload_requests (workload_id, position, input_tokens, output_tokens,"
             " timestamp) VALUES (?, ?, ?, ?, ?)",

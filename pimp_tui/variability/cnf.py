@@ -236,7 +236,7 @@ class _Encoder:
     def at_least(self, lits: list[int], k: int, origin: str) -> list[Lit]:
         """[r1..rk]: rj is true iff at least j of `lits` are (a sequential counter whose every
         auxiliary is an equivalence)."""
-        counts: list[Lit] = [True] + [False] * k
+        counts: list[Lit] = [True] + [False] * k  # type: ignore[assignment]
         for x in lits:
             counts = [True] + [
                 self.or2(counts[j], self.and2(counts[j - 1], x, origin), origin)

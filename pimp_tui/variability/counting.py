@@ -145,7 +145,7 @@ def _propagate(
                     return None
                 if len(free) == 1:
                     queue.append(free[0])
-    touched = set()
+    touched = set()  # type: ignore[var-annotated]
     for var in value:
         touched.update(occurs.get(var, ()))
         touched.update(occurs.get(-var, ()))

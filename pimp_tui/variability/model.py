@@ -140,8 +140,8 @@ def run_of(expr: Logic | Arith) -> list[Expr]:
     stack: list[Expr] = [expr]
     while stack:
         e = stack.pop()
-        if type(e) is type(expr) and e.op == expr.op:  # type: ignore[union-attr]
-            stack += [e.right, e.left]  # type: ignore[union-attr]
+        if type(e) is type(expr) and e.op == expr.op:
+            stack += [e.right, e.left]
         else:
             out.append(e)
     return out
@@ -294,7 +294,7 @@ class Feature:
 
     def _cast(self, v: object) -> Value:
         if self.type is FeatureType.INTEGER:
-            return int(v)  # type: ignore[arg-type]
+            return int(v)  # type: ignore[call-overload]
         if self.type is FeatureType.REAL:
             return float(v)  # type: ignore[arg-type]
         return str(v)

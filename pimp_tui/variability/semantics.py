@@ -205,7 +205,7 @@ class Evaluator:
             if any(isinstance(v, str) for v in values):
                 raise UnsupportedConstruct(f"{function}() of a string")
             total = sum(values, Fraction(0))
-            return total if function == "sum" else total / len(values)
+            return total if function == "sum" else total / len(values)  # type: ignore[operator, return-value]
         if function in ("sum", "avg"):
             attribute = _aggregate_attribute(expr)
             total, selected = Fraction(0), 0

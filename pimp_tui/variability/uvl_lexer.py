@@ -201,7 +201,7 @@ class _Lexer:
                 if not self.line_start_layout():
                     break
                 at_line_start = False
-            self.pos = _SPACE.match(text, self.pos).end()
+            self.pos = _SPACE.match(text, self.pos).end()  # type: ignore[union-attr]
             c = self.peek()
             if c == "":
                 break
@@ -265,7 +265,7 @@ class _Lexer:
     def number(self) -> None:
         start = self.pos
         m = _NUMBER.match(self.text, start)
-        self.pos = m.end()
+        self.pos = m.end()  # type: ignore[union-attr]
         tail = _NAME_TAIL.match(self.text, self.pos)
         if tail:
             word = self.text[start : tail.end()]
@@ -274,8 +274,8 @@ class _Lexer:
                 f' (quote it: "{word}")',
                 col=self.col(start),
             )
-        kind = "INT" if m.group().isdecimal() else "FLOAT"
-        self.emit(kind, m.group(), start)
+        kind = "INT" if m.group().isdecimal() else "FLOAT"  # type: ignore[union-attr]
+        self.emit(kind, m.group(), start)  # type: ignore[union-attr]
 
 
 def tokenize(text: str, file: str | None = None) -> list[Token]:

@@ -339,7 +339,7 @@ class _Parser:
             self.next()
             if self.at_op("*"):
                 self.next()
-                upper = None
+                upper = None  # type: ignore[assignment]
             else:
                 upper = self.bound(self.expect("INT", what="a whole number or '*'"))
         if upper is not None and upper < lower:

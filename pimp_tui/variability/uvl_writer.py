@@ -115,7 +115,7 @@ def _binary(e: Logic | Arith | Compare) -> str:
     p = _precedence(e)
     if e.op not in ASSOCIATIVE or isinstance(e, Compare):
         return f"{_operand(e.left, p, False)} {e.op} {_operand(e.right, p, True)}"
-    operands = run_of(e)  # type: ignore[arg-type]
+    operands = run_of(e)
     if chain(e.op, operands) == e:
         # The shape the reader builds from a flat run: write the run flat.
         texts = [_operand(x, p, i > 0) for i, x in enumerate(operands)]
@@ -129,7 +129,7 @@ def _binary(e: Logic | Arith | Compare) -> str:
 
 
 def _same_run(child: Expr, parent: Logic | Arith | Compare) -> bool:
-    return type(child) is type(parent) and child.op == parent.op  # type: ignore[union-attr]
+    return type(child) is type(parent) and child.op == parent.op
 
 
 def _ref(feature: str, attribute: str | None) -> str:

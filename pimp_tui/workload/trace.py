@@ -49,7 +49,7 @@ def normalise_trace(frame: pl.DataFrame, source: str = "trace") -> pl.DataFrame:
         raise PimpError(f"{source}: some requests have no input or output token count")
     if len(out) == 0:
         raise PimpError(f"{source}: the trace has no requests")
-    if out["input_tokens"].min() < 1 or out["output_tokens"].min() < 1:
+    if out.select(pl.min_horizontal(pl.col("input_tokens", "output_tokens").min()) < 1).item():
         raise PimpError(f"{source}: token counts must be at least 1")
     times = pl.Series("timestamp", [None] * len(out), dtype=pl.Float64)
     if stamp is not None:
@@ -83,5 +83,5 @@ def span_seconds(trace: pl.DataFrame) -> float | None:
     stamps = trace["timestamp"].drop_nulls()
     if len(stamps) < 2:
         return None
-    span = float(stamps.max() - stamps.min())
+    span = float(stamps.max() - stamps.min())  # type: ignore[operator, arg-type]
     return span if span > 0 else None

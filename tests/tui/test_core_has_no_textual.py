@@ -10,7 +10,7 @@ import pytest
 
 import pimp_tui
 
-CORE = ("variability", "sampling", "measure", "predict", "store")
+CORE = ("variability", "sampling", "measure", "predict", "workload", "store", "services")
 ROOT = Path(pimp_tui.__file__).parent
 
 

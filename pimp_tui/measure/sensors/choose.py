@@ -16,10 +16,10 @@ SENSOR_NAMES = ("nvml", "rapl", "estimate")
 
 def _make(name: str, devices: Sequence[int] | None) -> Sensor:
     if name == "nvml":
-        return NvmlSensor(devices)
+        return NvmlSensor(devices)  # type: ignore[return-value]
     if name == "rapl":
-        return RaplSensor()
-    return EstimateSensor()
+        return RaplSensor()  # type: ignore[return-value]
+    return EstimateSensor()  # type: ignore[return-value]
 
 
 def choose_sensor(

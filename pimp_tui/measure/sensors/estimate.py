@@ -61,10 +61,10 @@ class EstimateSensor:
             self.synchronize()
         t1, cpu1 = self._clock(), self._cpu_time()
         t0, cpu0 = token  # type: ignore[misc]
-        joules = (cpu1 - cpu0) * self.watts_per_core
+        joules = (cpu1 - cpu0) * self.watts_per_core  # type: ignore[has-type]
         return EnergyReading(
             joules=joules,
-            seconds=t1 - t0,
+            seconds=t1 - t0,  # type: ignore[has-type]
             short_window=False,
             method="estimate",
             sensor=self.name,
@@ -72,7 +72,7 @@ class EstimateSensor:
         )
 
     def idle_baseline(self, seconds: float, cancel: threading.Event | None = None) -> float:
-        return idle_baseline(self, seconds, cancel=cancel)
+        return idle_baseline(self, seconds, cancel=cancel)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Nothing to release."""

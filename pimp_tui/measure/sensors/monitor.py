@@ -164,7 +164,7 @@ def _decimate_one(series: list[PowerSample], max_points: int) -> list[PowerSampl
     if max_points < 2:
         return [max(series, key=lambda s: s.watts)] if max_points == 1 else []
     buckets = max_points // 2
-    out = []
+    out = []  # type: ignore[var-annotated]
     for b in range(buckets):
         chunk = series[b * len(series) // buckets : (b + 1) * len(series) // buckets]
         lo = min(range(len(chunk)), key=lambda i: chunk[i].watts)

@@ -270,7 +270,7 @@ class NvmlSensor:
         )
 
     def idle_baseline(self, seconds: float, cancel: threading.Event | None = None) -> float:
-        return idle_baseline(self, seconds, cancel=cancel)
+        return idle_baseline(self, seconds, cancel=cancel)  # type: ignore[arg-type]
 
     def close(self) -> None:
         if self._open:

@@ -113,8 +113,8 @@ class RaplSensor:
         end = self._totals()
         t1 = self._clock()
         t0, start = token  # type: ignore[misc]
-        per_device = tuple((end[i] - start[i]) / 1e6 for i in self._domains)
-        seconds = t1 - t0
+        per_device = tuple((end[i] - start[i]) / 1e6 for i in self._domains)  # type: ignore[has-type]
+        seconds = t1 - t0  # type: ignore[has-type]
         return EnergyReading(
             joules=sum(per_device),
             seconds=seconds,
@@ -125,7 +125,7 @@ class RaplSensor:
         )
 
     def idle_baseline(self, seconds: float, cancel: threading.Event | None = None) -> float:
-        return idle_baseline(self, seconds, cancel=cancel)
+        return idle_baseline(self, seconds, cancel=cancel)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Nothing to release: the counters are plain files."""

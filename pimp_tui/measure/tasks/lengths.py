@@ -170,7 +170,9 @@ def for_point(task: Task, config: Mapping[str, Any], tokenizer: Any) -> Task:
     requests = -(-len(task.prompts) // batch) * batch  # whole batches: at least one
     prompts = tuple(
         Prompt(
-            _text(task.seed, i, 64), "", token_ids=prompt_ids(tokenizer, task.seed, i, point[INPUT])
+            _text(task.seed, i, 64),  # type: ignore[attr-defined]
+            "",
+            token_ids=prompt_ids(tokenizer, task.seed, i, point[INPUT]),  # type: ignore[attr-defined]
         )
         for i in range(requests)
     )
