@@ -458,9 +458,9 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
     @background("model-file")
     def open_file(self, path: str) -> None:
-        from pimp_tui.variability.io import load_model
+        from pimp_tui.services.workspace import open_model_file
 
-        model = load_model(path)
+        model = open_model_file(path)
         self.app.call_from_thread(self._opened, model, path)
 
     def _opened(self, model: FeatureModel, path: str) -> None:
@@ -526,11 +526,11 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
     @background("model-file")
     def save_file(self, path: str) -> None:
-        from pimp_tui.variability.io import save_model
+        from pimp_tui.services.workspace import save_model_file
 
         if self.model is None:
             return
-        save_model(copy.deepcopy(self.model), path)
+        save_model_file(copy.deepcopy(self.model), path)
         self.app.call_from_thread(self._saved, path)
 
     def _saved(self, path: str) -> None:

@@ -122,6 +122,6 @@ def summarise_file(path: str) -> ModelSummary:
 
 def convert_file(source: str, target: str) -> None:
     """Read a model file and write it in the format of `target`'s extension (.uvl or .xml)."""
-    from pimp_tui.variability.io import load_model, save_model
+    from pimp_tui.services.workspace import open_model_file, save_model_file
 
-    save_model(load_model(source), target)
+    save_model_file(open_model_file(source), target)

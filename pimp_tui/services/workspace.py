@@ -54,3 +54,17 @@ def load_stored_model(db_path: str | Path, model_id: int) -> tuple[FeatureModel,
         return load_model_by_id(db, model_id), name
     finally:
         db.close()
+
+
+def open_model_file(path: str | Path) -> FeatureModel:
+    """A model file (.uvl or FeatureIDE .xml) as the editor opens it."""
+    from pimp_tui.variability.io import load_model
+
+    return load_model(path)
+
+
+def save_model_file(model: FeatureModel, path: str | Path) -> None:
+    """Write the model in the format of the file's extension (.uvl or .xml)."""
+    from pimp_tui.variability.io import save_model
+
+    save_model(model, path)
