@@ -55,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--idle", type=float, default=None, metavar="SEC",
                          help="idle-baseline duration (default 2 s)")  # fmt: skip
     measure.add_argument("--hz", type=float, default=None, help="power sampling rate (10)")
+    measure.add_argument("--cpu-watts", type=float, default=None, metavar="W",
+                         help="the estimate sensor's watts per busy core (default 15)")  # fmt: skip
     measure.add_argument("--no-warmup", action="store_true", help="skip the warm-up")
     measure.add_argument("--prefill-split", action="store_true",
                          help="also measure prefill energy (one-token generations) and report "
@@ -89,7 +91,7 @@ def measure_command(args: argparse.Namespace) -> int:
             prompts=args.prompts, repetitions=args.repetitions, llm=args.llm,
             sensor=args.sensor, seed=args.seed, max_new_tokens=args.max_new_tokens,
             warmup=not args.no_warmup, prefill_split=args.prefill_split, name=args.name,
-            cooldown_s=args.cooldown, idle_s=args.idle, hz=args.hz,
+            cooldown_s=args.cooldown, idle_s=args.idle, hz=args.hz, cpu_watts=args.cpu_watts,
         ))  # fmt: skip
         for fix in planned.host_fixes:
             print(f"pimp: fixed by the host: {fix}", file=sys.stderr)

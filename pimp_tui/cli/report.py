@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pimp_tui.cli import add_db_option
+
+if TYPE_CHECKING:
+    from pimp_tui.predict.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stages():
+def _stages() -> Callable[[Progress], None]:
     """Progress on stderr: one line each time training enters a new stage."""
     last: list[str] = []
 
-    def show(progress) -> None:
+    def show(progress: Progress) -> None:
         if not last or last[-1] != progress.stage:
             last.append(progress.stage)
             print(f"report: {progress.stage}", file=sys.stderr, flush=True)

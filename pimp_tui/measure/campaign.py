@@ -106,8 +106,10 @@ def create_campaign(
     hz: float = DEFAULT_HZ,
     name: str | None = None,
     prefill_split: bool = False,
+    cpu_watts: float | None = None,
 ) -> int:
-    """Check the task, model and sensor names, then plan every run in the store.
+    """Check the task, model and sensor names, then plan every run in the store. `cpu_watts`
+    is the estimate sensor's figure per busy core (stored with the campaign, shown with it).
 
     A `lengths` task plans every configuration at every point of its grid (a derived sample)
     and splits prefill from decode energy; `prefill_split` asks the same of any task."""
@@ -119,6 +121,8 @@ def create_campaign(
         raise PimpError(f"unknown sensor {sensor!r}: choose one of {', '.join(SENSOR_NAMES)}")
     if max_new_tokens is not None and max_new_tokens < 1:
         raise PimpError("--max-new-tokens must be at least 1")
+    if cpu_watts is not None and not 0 < cpu_watts < 10_000:
+        raise PimpError(f"--cpu-watts {cpu_watts:g}: watts per busy core, above 0")
     if cooldown_s < 0 or idle_s < 0 or hz <= 0:
         raise PimpError("cooldown and idle time must be >= 0 and the sampling rate > 0")
     from pimp_tui.measure.tasks import lengths
@@ -136,6 +140,8 @@ def create_campaign(
         "hz": hz,
         "prefill_split": prefill_split or grid,
     }
+    if cpu_watts is not None:
+        params["cpu_watts"] = float(cpu_watts)
     db = open_store(db_path)
     try:
         if grid:
@@ -281,7 +287,9 @@ class _Loop:
             sync = torch.cuda.synchronize
         # The sensor chosen on the first start is written back, so a resume uses the same one
         # (or stops with a clear error): sensors are never mixed within a campaign.
-        sensor = choose_sensor(camp["sensor"], synchronize=sync)
+        sensor = choose_sensor(
+            camp["sensor"], synchronize=sync, watts_per_core=params.get("cpu_watts")
+        )
         for note in getattr(sensor, "notes", ()):
             self.notify(f"sensor: {note}")
         store.set_status(self.db, self.id, "running", sensor=sensor.name)

@@ -117,7 +117,10 @@ def twise_sample(
             anchors = analysis.core[: t - 1]
             analysis = analyse(problem, t, oracle, rng, anchors=anchors)
         if progress is not None:
-            progress(f"{analysis.count()} valid {t}-wise interactions among free literals")
+            # No count here: the sampler works on the CNF's free literals, while the one count
+            # a user reads (the result's coverage, `pimp sample coverage`) is over the model's
+            # features and values; two numbers for one notion would contradict each other.
+            progress(f"valid {t}-wise interactions found; covering them")
         if not analysis.free or not analysis.valid.any():
             model = oracle.solve()
             return TwiseResult([model] if model else [], 0, 1, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -25,17 +26,25 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
     CampaignForm #form-error { color: $error; height: 1; }
     CampaignForm .hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Start")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Start"),
+        # Enter starts from every field, a drop-down's included (space or the arrows open one);
+        # while a drop-down's list is open, enter picks from it.
+        Binding("enter", "enter", "Start", show=False, priority=True),
+    ]
 
     def __init__(self, samples: list[tuple[str, str]], defaults: dict[str, Any]) -> None:
         super().__init__()
         self._samples, self._defaults = samples, defaults
 
     def compose(self) -> ComposeResult:
+        from pimp_tui.measure.sensors.estimate import DEFAULT_WATTS_PER_CORE
+
         d = self._defaults
         with Vertical() as box:
             box.border_title = "New campaign"
-            box.border_subtitle = "enter/ctrl+s starts · esc cancels"
+            box.border_subtitle = "enter/ctrl+s starts · space opens a list · esc cancels"
             with Grid():
                 yield Label("sample")
                 yield Select(
@@ -61,6 +70,12 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
                 yield Select(
                     SENSORS, value=d.get("sensor", ""), allow_blank=False, compact=True,
                     id="f-sensor",
+                )  # fmt: skip
+                yield Label("cpu W/core")
+                yield Input(
+                    f"{d.get('cpu_watts', DEFAULT_WATTS_PER_CORE):g}", compact=True,
+                    id="f-cpu-watts", type="number",
+                    tooltip="the estimate sensor's watts per busy core",
                 )  # fmt: skip
                 yield Label("cooldown s")
                 yield Input(str(d.get("cooldown_s", 0.5)), compact=True, id="f-cool", type="number")
@@ -88,7 +103,14 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
             cooldown = float(text("f-cool") or 0)
         except ValueError:
             raise ValueError("cooldown must be a number of seconds") from None
+        try:
+            cpu_watts = float(text("f-cpu-watts"))
+        except ValueError:
+            raise ValueError("cpu W/core must be a number of watts") from None
+        if not cpu_watts > 0:
+            raise ValueError("cpu W/core must be above 0")
         return {
+            "cpu_watts": cpu_watts,
             "sample": str(self.query_one("#f-sample", Select).value),
             "task": text("f-task") or "arith",
             "prompts": integer("f-prompts", "prompts"),
@@ -98,6 +120,15 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
             "sensor": str(self.query_one("#f-sensor", Select).value),
             "cooldown_s": cooldown,
         }
+
+    def action_enter(self) -> None:
+        focused = self.focused
+        if focused is not None and not isinstance(focused, Select):
+            if any(isinstance(node, Select) for node in focused.ancestors):
+                raise SkipAction()  # the open list of a drop-down: enter picks
+        if isinstance(focused, Select) and focused.expanded:
+            raise SkipAction()
+        self.action_submit()
 
     @on(Input.Submitted)
     def action_submit(self) -> None:

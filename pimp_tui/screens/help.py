@@ -30,7 +30,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for key, description in self._keys:
-            table.add_row(key, description)
+            if key.startswith("[") and not description:  # a pane's heading
+                table.add_row(Text(key.strip("[]") + " keys", style="bold underline"), "")
+            else:
+                table.add_row(key, description)
         with VerticalScroll() as scroll:
             scroll.border_title = f"Help · {self._title}"
             scroll.border_subtitle = "esc closes"

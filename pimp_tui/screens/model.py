@@ -155,6 +155,8 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
         constraints.border_title = f"Constraints ({len(model.constraints)})"
         where = Path(ws.path).name if ws.path else None
         where = where or (f"store #{ws.model_id}" if ws.model_id else "not saved")
+        if not ws.extra.get("dirty"):
+            self.history.mark_saved(model)  # as opened, loaded or saved: the reference
         dirty = " [modified]" if ws.extra.get("dirty") else ""
         title = f"{ws.model_name or model.root.name} · {where}{dirty}"
         self.query_one("#model-title", Static).update(self.pane_title(title))
@@ -259,7 +261,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
 
     def _changed(self) -> None:
         ws = self.pimp.workspace
-        ws.extra["dirty"] = True
+        ws.extra["dirty"] = ws.model is None or self.history.modified(ws.model)
         self.pimp.set_model(ws.model, model_id=None)  # type: ignore[arg-type]
 
     def action_add(self) -> None:
@@ -466,6 +468,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
     def _opened(self, model: FeatureModel, path: str) -> None:
         self.history.clear()
         self.pimp.workspace.extra["dirty"] = False
+        self.history.mark_saved(model)
         self.pimp.set_model(model, model_id=None, name=Path(path).stem, path=path)
         self.notify(f"opened {path}", timeout=3)
 
@@ -496,6 +499,7 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
     def _loaded_stored(self, model: FeatureModel, model_id: int, name: str) -> None:
         self.history.clear()
         self.pimp.workspace.extra["dirty"] = False
+        self.history.mark_saved(model)
         self.pimp.workspace.path = None
         self.pimp.set_model(model, model_id=model_id, name=name)
 
@@ -536,6 +540,8 @@ Files: open (o) and save (ctrl+s, w for save-as) UVL (.uvl) or FeatureIDE XML (.
     def _saved(self, path: str) -> None:
         ws = self.pimp.workspace
         ws.path, ws.extra["dirty"] = path, False
+        if self.model is not None:
+            self.history.mark_saved(self.model)
         self._shown_revision = -1
         self.sync()
         self.notify(f"saved {path}", timeout=3)

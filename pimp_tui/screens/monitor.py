@@ -66,6 +66,9 @@ GPUs' idle power (labelled), or says that nothing runs.
         Binding("c", "cancel_campaign", "Cancel", tooltip="Cancel after the current run"),
         Binding("s", "stop", "Stop", tooltip="Stop now; the run in flight is redone on resume"),
         Binding("o", "open", "Open", tooltip="Watch another campaign"),
+        Binding(
+            "e", "report", "Report", show=False, tooltip="Export the campaign as an HTML report"
+        ),  # fmt: skip
     ]
     DEFAULT_CSS = """
     MonitorScreen #campaign-line { height: 1; padding: 0 1; }
@@ -151,7 +154,7 @@ GPUs' idle power (labelled), or says that nothing runs.
         chart = self.query_one(PowerChart)
         camp = self._campaign
         assert camp is not None
-        label = f"{camp['sensor'] or 'starting'} · campaign #{camp['id']} · live"
+        label = f"{_sensor_label(camp) or 'starting'} · campaign #{camp['id']} · live"
         if not any(self._live.values()):
             chart.show_message(label, "waiting for the campaign's first power samples…")
             return
@@ -289,7 +292,7 @@ GPUs' idle power (labelled), or says that nothing runs.
         line.append(f" · sample #{camp['sample_id']} · {camp['task']}×{camp['prompts']}")
         line.append(f" · {camp['repetitions']} rep · {_llm_name(camp['llm'])}")
         line.append(" · sensor ")
-        line.append(camp["sensor"] or "auto", style="bold")
+        line.append(_sensor_label(camp) or "auto", style="bold")
         self._update("campaign-line", line)
         done = camp["done"] + camp["failed"]
         bar = self.query_one("#progress", ProgressBar)
@@ -363,7 +366,7 @@ GPUs' idle power (labelled), or says that nothing runs.
             self.pimp.db_path, sample=int(values["sample"]), task=values["task"],
             prompts=values["prompts"], repetitions=values["repetitions"], llm=values["llm"],
             sensor=values["sensor"] or None, max_new_tokens=values["max_new_tokens"],
-            cooldown_s=values["cooldown_s"],
+            cooldown_s=values["cooldown_s"], cpu_watts=values.get("cpu_watts"),
         ))  # fmt: skip
         campaign_id = started.campaign_id
         self.app.call_from_thread(self._started, campaign_id, started.pid)
@@ -432,6 +435,12 @@ GPUs' idle power (labelled), or says that nothing runs.
     def _controlled(self, message: str) -> None:
         self.notify(message, timeout=4)
         self._poll()
+
+    def action_report(self) -> None:
+        if (cid := self._target()) is not None:
+            from pimp_tui.screens.report_action import ask_and_write
+
+            ask_and_write(self, cid)
 
     def action_open(self) -> None:
         self.list_campaigns()
@@ -522,3 +531,13 @@ def _unix(stamp: str | None) -> float:
     if not stamp:
         return time.time()
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _sensor_label(camp: dict[str, Any]) -> str | None:
+    """The campaign's sensor; the estimate with the watts per busy core it assumes."""
+    if camp.get("sensor") != "estimate":
+        return camp.get("sensor")
+    watts = (camp.get("params") or {}).get("cpu_watts")
+    from pimp_tui.measure.sensors.estimate import DEFAULT_WATTS_PER_CORE
+
+    return f"estimate {float(watts or DEFAULT_WATTS_PER_CORE):g} W/core"

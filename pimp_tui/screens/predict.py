@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.screens.sweetspot import SweetSpotPanel
@@ -67,6 +67,20 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         Binding("x", "view('interactions')", "Interactions", show=False),
         Binding("f", "view('pareto')", "Pareto", tooltip="Energy vs accuracy Pareto front"),
         Binding("w", "view('sweetspot')", "Sweet spots", show=False),
+        Binding(
+            "g",
+            "choose('target')",
+            "Choose target",
+            show=False,
+            tooltip="Pick the metric to predict (the target)",
+        ),  # fmt: skip
+        Binding(
+            "n",
+            "choose('learner')",
+            "Choose learner",
+            show=False,
+            tooltip="Pick the learner (rf, auto, gp, ...)",
+        ),  # fmt: skip
         Binding("escape", "leave_input", "Leave field", tooltip="Back from a field to the keys"),
     ]
     DEFAULT_CSS = """
@@ -100,9 +114,9 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
             self.what = what
 
     class Answer(Message):
-        def __init__(self, renderable: Any) -> None:
+        def __init__(self, renderable: Any, chosen: Any = None) -> None:
             super().__init__()
-            self.renderable = renderable
+            self.renderable, self.chosen = renderable, chosen
 
     class ParetoData(Message):
         def __init__(self, data: Any) -> None:
@@ -115,6 +129,9 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         """Trained predictors by target (queries answer for every trained target)."""
         self._report: Any = None
         self._pareto: Any = None
+        self._chosen: tuple[float, float, float, float] | None = None
+        """The last recommendation's predicted (energy, accuracy) and half their 68%
+        intervals, marked on the Pareto plot."""
 
     def compose(self) -> ComposeResult:
         yield Static(self.pane_title("predictors learnt from the measured runs"),
@@ -241,6 +258,21 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         for worker in running:
             worker.cancel()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed training or search says so where it said it was working, and stays so."""
+        super().on_worker_state_changed(event)
+        if event.state is not WorkerState.ERROR:
+            return
+        error = str(event.worker.error) or type(event.worker.error).__name__
+        where = {"query": "#query-view", "train": "#scores"}.get(event.worker.group or "")
+        if where is not None:
+            self.query_one(where, Static).update(Text(f"failed: {error}", "bold red"))
+
+    def action_choose(self, which: str) -> None:
+        select = self.query_one(f"#{which}", Select)
+        select.focus()
+        select.expanded = True
+
     def on_predict_screen_stopped(self, message: Stopped) -> None:
         if self._report is not None:
             self._draw_all()
@@ -277,13 +309,16 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         width, height = self._view_size("#curve-view")
         sizes = [n for n, _ in report.curve]
         scores = [s for _, s in report.curve]
-        rows = line_chart([scores], width, height - 2)
-        caption = Text(
-            f"{report.curve_metric} (held-out) vs training configurations: {sizes[0]} … "
-            f"{sizes[-1]} (last {scores[-1]:.1f})",
-            style="dim",
-        )
-        self.query_one("#curve-view", Static).update(Group(*rows, caption))
+        from pimp_tui.services.predict import UNITS
+
+        percent = report.curve_metric.upper().startswith("MAPE")
+        rows = line_chart([scores], width, height - 2, unit="%" if percent else "")
+        unit = "%" if percent else f" {UNITS.get(report.target, '')}".rstrip()
+        captions = [
+            f"x: training configurations {sizes[0]} … {sizes[-1]}",
+            f"y: held-out {report.curve_metric.split()[0]} · last {scores[-1]:.3g}{unit}",
+        ]
+        self.query_one("#curve-view", Static).update(Group(*rows, *_fitted(captions, width)))
 
     def _importance_table(self, report: Any) -> Table | Group:
         table = Table.grid(padding=(0, 1))
@@ -309,14 +344,19 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
             view.update(Text("no measured configurations with both energy and accuracy yet", "dim"))
             return
         width, height = self._view_size("#pareto-view")
-        rows, x_range, _ = scatter(data.points, width, height - 3, highlight=data.front)
-        caption = Text(
-            f"x: {data.x_label} {x_range[0]:.3g} … {x_range[1]:.3g}   y: {data.y_label}   "
-            f"· {len(data.points)} configurations, ● {len(data.front)} on the front",
-            style="dim",
+        rows, x_range, _ = scatter(
+            data.points, width, height - 3, highlight=data.front, chosen=self._chosen
         )
-        best = Text("front: " + "  ".join(data.front_labels[:4]), style="yellow")
-        view.update(Group(*rows, caption, best))
+        captions = [
+            f"x: energy {x_range[0]:.3g} … {x_range[1]:.3g} J · y: {data.y_label}",
+            f"{len(data.points) - len(data.front)} dominated (dots) · ● {len(data.front)} on "
+            "the front" + (" · ★ recommended, bars: 68% intervals" if self._chosen else ""),
+        ]
+        lines = _fitted(captions, width)
+        best = Text("front: " + "  ".join(data.front_labels[:4]), style="yellow",
+                    no_wrap=True, overflow="ellipsis")  # fmt: skip
+        best.truncate(width, overflow="ellipsis")
+        view.update(Group(*rows, *lines, best))
 
     # --- views and queries --------------------------------------------------------------------
 
@@ -377,10 +417,28 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         except Cancelled:
             self.post_message(self.Answer(Text("recommendation cancelled", "yellow")))
             return
-        self.post_message(self.Answer(_recommendation(answer)))
+        rows = {target: (mean, spread) for target, mean, spread, _ in answer.rows}
+        chosen = None
+        if "energy_j" in rows and "accuracy" in rows:
+            chosen = (*(v for v, _ in (rows["energy_j"], rows["accuracy"])),
+                      rows["energy_j"][1], rows["accuracy"][1])  # fmt: skip
+        self.post_message(self.Answer(_recommendation(answer), chosen))
 
     def on_predict_screen_answer(self, message: Answer) -> None:
         self.query_one("#query-view", Static).update(message.renderable)
+        if message.chosen is not None:
+            self._chosen = message.chosen
+            self._draw_pareto()
+
+
+def _fitted(lines: list[str], width: int) -> list[Text]:
+    """Caption lines cut to the view's width: a caption never runs into the next line."""
+    out = []
+    for line in lines:
+        text = Text(line, style="dim", no_wrap=True, overflow="ellipsis")
+        text.truncate(width, overflow="ellipsis")
+        out.append(text)
+    return out
 
 
 def _scores_text(report: Any, reports: dict[str, Any]) -> Text:

@@ -185,6 +185,8 @@ class CampaignRequest:
     cooldown_s: float | None = None
     idle_s: float | None = None
     hz: float | None = None
+    cpu_watts: float | None = None
+    """The estimate sensor's watts per busy core (None: its default)."""
 
 
 @dataclass
@@ -208,7 +210,8 @@ def plan_campaign(request: CampaignRequest) -> Planned:
         sample_id = stored_sample_id(request.db_path, str(request.sample))
     else:
         sample_id, fixes = _sample_for(request)
-    options = {"cooldown_s": request.cooldown_s, "idle_s": request.idle_s, "hz": request.hz}
+    options = {"cooldown_s": request.cooldown_s, "idle_s": request.idle_s, "hz": request.hz,
+               "cpu_watts": request.cpu_watts}  # fmt: skip
     campaign_id = create_campaign(
         request.db_path, sample_id=sample_id, task=request.task, prompts=request.prompts,
         repetitions=request.repetitions, llm=request.llm, sensor=request.sensor,

@@ -30,6 +30,7 @@ class EditHistory:
         self.depth = depth
         self._undo: list[FeatureModel] = []
         self._redo: list[FeatureModel] = []
+        self._saved: str | None = None
 
     def apply(self, model: FeatureModel, edit: Callable[[FeatureModel], object]) -> Edited:
         """Run `edit` on `model` in place; on failure the model before it comes back."""
@@ -57,6 +58,15 @@ class EditHistory:
         self._undo.clear()
         self._redo.clear()
 
+    def mark_saved(self, model: FeatureModel) -> None:
+        """`model` is as opened, loaded or saved: what `modified` compares with."""
+        self._saved = _text(model)
+
+    def modified(self, model: FeatureModel) -> bool:
+        """Whether `model` differs from the one last marked saved (after undoing every edit,
+        it does not)."""
+        return self._saved != _text(model)
+
     @staticmethod
     def _step(
         source: list[FeatureModel], target: list[FeatureModel], current: FeatureModel
@@ -65,3 +75,9 @@ class EditHistory:
             return None
         target.append(current)
         return source.pop()
+
+
+def _text(model: FeatureModel) -> str:
+    from pimp_tui.variability.io import write_uvl
+
+    return write_uvl(model)

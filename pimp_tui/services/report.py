@@ -161,13 +161,10 @@ def _sensor(camp: dict[str, Any], done: list[dict[str, Any]]) -> list[tuple[str,
     if camp.get("idle_watts") is not None:
         rows.append(("idle baseline", f"{camp['idle_watts']:.2f} W (measured once, subtracted "
                                       "for net energy)"))  # fmt: skip
-    watts = (camp.get("params") or {}).get("cpu_watts")
     if camp.get("sensor") == "estimate" or distinct("sensor") == "estimate":
-        from pimp_tui.measure.sensors.estimate import DEFAULT_WATTS_PER_CORE
+        from pimp_tui.services.runs import estimate_figure
 
-        figure = float(watts) if watts is not None else DEFAULT_WATTS_PER_CORE
-        rows.append(("estimate", f"CPU time × {figure:g} W per busy core (a stated figure, "
-                                 "not a measurement)"))  # fmt: skip
+        rows.append(("estimate", estimate_figure(camp.get("params"))))
     versions: dict[str, str] = {}
     for row in done:
         for key, value in (_json(row.get("versions")) or {}).items():

@@ -162,6 +162,8 @@ def _number(value: Any) -> str:
 
 def _sensor_rows(run: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [("sensor", run.get("sensor") or "-")]
+    if run.get("sensor") == "estimate":
+        rows.append(("estimate", estimate_figure(run.get("params"))))
     if run.get("power_source"):
         rows.append(("power source", run["power_source"]))
     if run.get("energy_method"):
@@ -174,6 +176,14 @@ def _sensor_rows(run: dict[str, Any]) -> list[tuple[str, str]]:
     if versions:
         rows.append(("versions", ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))))
     return rows
+
+
+def estimate_figure(params: dict[str, Any] | None) -> str:
+    """What the estimate sensor assumed for a campaign (its `--cpu-watts`, or the default)."""
+    from pimp_tui.measure.sensors.estimate import DEFAULT_WATTS_PER_CORE
+
+    watts = (params or {}).get("cpu_watts") or DEFAULT_WATTS_PER_CORE
+    return f"CPU time × {float(watts):g} W per busy core (a stated figure, not a measurement)"
 
 
 def run_caveats(run: dict[str, Any]) -> list[str]:

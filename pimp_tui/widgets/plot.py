@@ -66,6 +66,8 @@ def scale(value: float, lo: float, hi: float, size: int) -> int:
 
 
 def nice_range(values: Sequence[float], floor_zero: bool = False) -> tuple[float, float]:
+    """A range around `values` with a little room; values that are all non-negative (energy,
+    time, accuracy) never get a negative axis."""
     if not values:
         return 0.0, 1.0
     lo, hi = min(values), max(values)
@@ -73,9 +75,11 @@ def nice_range(values: Sequence[float], floor_zero: bool = False) -> tuple[float
         lo = min(lo, 0.0)
     if hi - lo < 1e-9:
         pad = abs(hi) * 0.1 or 1.0
-        return lo - pad, hi + pad
-    pad = (hi - lo) * 0.05
-    return (lo if floor_zero and lo == 0 else lo - pad), hi + pad
+        low, high = lo - pad, hi + pad
+    else:
+        pad = (hi - lo) * 0.05
+        low, high = (lo if floor_zero and lo == 0 else lo - pad), hi + pad
+    return (max(low, 0.0) if lo >= 0 else low), high
 
 
 def line_chart(
@@ -144,13 +148,20 @@ def scatter(
     style: str = "dim cyan",
     highlight_style: str = "bold yellow",
     y_label_width: int = 6,
+    chosen: tuple[float, float, float, float] | None = None,
+    chosen_style: str = "bold magenta",
 ) -> tuple[list[Text], tuple[float, float], tuple[float, float]]:
-    """Points as braille dots, highlighted ones (a Pareto front) joined by a line.
-    Returns the lines and the x and y ranges used."""
+    """Points as braille dots, highlighted ones (a Pareto front) joined by a line, and a
+    `chosen` point (x, y, half-width in x, half-width in y) as ★ with its intervals drawn as
+    error bars. Returns the lines and the x and y ranges used."""
     plot_w = max(width - y_label_width - 1, 2)
     canvas = Canvas(plot_w, height)
     xs = [p[0] for p in points] + [p[0] for p in highlight]
     ys = [p[1] for p in points] + [p[1] for p in highlight]
+    if chosen is not None:
+        cx, cy, dx, dy = chosen
+        xs += [max(cx - dx, 0.0) if min(xs, default=0) >= 0 else cx - dx, cx + dx]
+        ys += [max(cy - dy, 0.0) if min(ys, default=0) >= 0 else cy - dy, cy + dy]
     x_range, y_range = nice_range(xs), nice_range(ys)
 
     def px(p: tuple[float, float]) -> tuple[int, int]:
@@ -165,6 +176,17 @@ def scatter(
     for p in front:
         x, y = px(p)
         canvas.mark(x // 2, y // 4, "●", highlight_style)
+    if chosen is not None:
+        cx, cy, dx, dy = chosen
+        canvas.line(*px((cx - dx, cy)), *px((cx + dx, cy)), chosen_style)
+        canvas.line(*px((cx, cy - dy)), *px((cx, cy + dy)), chosen_style)
+        x, y = px((cx, cy))
+        col, row = x // 2, y // 4
+        canvas.mark(col, row, "★", chosen_style)
+        label = "recommended"
+        start = col + 2 if col + 2 + len(label) <= canvas.width else col - 1 - len(label)
+        for i, char in enumerate(label):
+            canvas.mark(start + i, row, char, chosen_style)
     return _with_axis(canvas.lines(), *y_range, y_label_width, ""), x_range, y_range
 
 

@@ -22,7 +22,8 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     args = ["--db", str(db), "measure", str(paths.HF_GENERATION_MODEL), "--llm",
             str(paths.TINY_LLM), "--algorithm", "uniform", "--size", "6", "--seed", "1",
             "--task", "arith", "--prompts", "1", "--sensor", "estimate", "--idle", "0.1",
-            "--max-new-tokens", "2", "--repetitions", "1", "--cooldown", "0"]  # fmt: skip
+            "--max-new-tokens", "2", "--repetitions", "1", "--cooldown", "0",
+            "--cpu-watts", "20"]  # fmt: skip
     assert main(args) == 0
     return db, 1
 
@@ -54,7 +55,7 @@ def test_report_of_a_tiny_model_campaign_renders_every_section(campaign, tmp_pat
     for key, title in SECTIONS:
         assert f'<section id="{key}"><h2>{title}</h2>' in dom
     assert dom.count("<svg") >= 4  # traces, effects, learning curves, importances, Pareto
-    assert "CPU time × 15 W per busy core" in dom  # the estimate says what it assumed
+    assert "CPU time × 20 W per busy core" in dom  # the estimate says what it assumed
     assert "R²" in dom and "inside 68% interval" in dom
 
     png = artefact_dir(tmp_path) / "report-first-screen.png"

@@ -130,7 +130,7 @@ async def test_campaign_of_another_process_is_watched_and_controlled_through_the
         assert "2/6 runs" in str(screen.query_one("#eta").render())
         assert "▶ run 3" in str(screen.query_one("#now").render())
         text = chart_text(screen)
-        assert f"sensor: estimate · campaign #{campaign_id} · live" in text
+        assert f"sensor: estimate 15 W/core · campaign #{campaign_id} · live" in text
         assert "49.0 W" in text and "now" in text
         # the next run lands while the pane watches
         campaigns.finish_run(db, runs[2]["id"], "failed", {"sensor": "estimate"}, "OOM", [])
