@@ -1,5 +1,11 @@
 """Charts drawn with Unicode braille (2x4 dots a cell), as Rich Text lines: cheap to render
-and light on bytes over SSH."""
+and light on bytes over SSH.
+
+Kept rather than plotext/textual-plotext: these charts are Rich Text that any Static shows and
+snapshot tests compare byte for byte, they mark what a pane needs (a Pareto front, the
+recommended point with its intervals, a labelled axis) in a few cells, and they add no
+dependency; a terminal plotting library would bring its own widget, axes and legend layout to
+fit into 80x24. The report's static figures use matplotlib."""
 
 from __future__ import annotations
 
