@@ -207,3 +207,32 @@ async def test_f1_lists_the_keys_of_every_pane(tmp_path):
             assert heading in text
         assert text.index("Predict keys") < text.index("Model keys")
         assert "Export the campaign as an HTML report" in text
+
+
+async def test_the_monitor_writes_the_campaign_report_where_asked(tmp_path, monkeypatch):
+    """e in the Monitor asks where (beside the store by default) and writes the report of the
+    campaign shown through the same use case as `pimp report` (stubbed here: the report itself
+    is tested in tests/report)."""
+    from pimp_tui.services import report
+
+    calls: list = []
+
+    def write_report(db_path, campaign_id, out, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((Path(db_path), campaign_id, Path(out)))
+        Path(out).write_text("<!DOCTYPE html>")
+        return report.Written(Path(out), 15)
+
+    monkeypatch.setattr(report, "write_report", write_report)
+    app = make_app(tmp_path)
+    campaign_id = measured_store(Path(app.db_path), SMALL_MODEL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.screen.query_one("#prompt-input", Input)
+        assert field.value == str(tmp_path / "pimp-report-1.html")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert calls == [(tmp_path / "pimp.db", campaign_id, tmp_path / "pimp-report-1.html")]
+    assert (tmp_path / "pimp-report-1.html").exists()
