@@ -40,9 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--t", type=int, default=2, help="interaction strength for twise")
     measure.add_argument("--size", type=int, help="sample size for size-based samplers")
     measure.add_argument("--task", default="arith",
-                         help="arith, gsm8k, humaneval[:n=N:k=K], jsonl:PATH or "
-                         "lengths[:in=..:out=..]")  # fmt: skip
+                         help="arith, gsm8k, humaneval[:n=N:k=K], jsonl:PATH, "
+                         "lengths[:in=..:out=..] or serving[:TASK] (a request stream)")  # fmt: skip
     measure.add_argument("--prompts", type=int, default=10, help="prompts per run")
+    measure.add_argument("--requests", type=int, metavar="N",
+                         help="serving: requests per run (instead of --prompts)")  # fmt: skip
+    measure.add_argument("--duration", type=float, metavar="S",
+                         help="serving: drop the requests arriving after S seconds")  # fmt: skip
     measure.add_argument("--max-new-tokens", type=int,
                          help="override every configuration's max_new_tokens")  # fmt: skip
     measure.add_argument("--repetitions", type=int, default=3, help="runs per configuration")
@@ -68,9 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_db_option(campaigns)
     campaigns.set_defaults(func=campaigns_command)
 
-    export = subparsers.add_parser("export", help="export measured runs (csv or parquet)")
+    export = subparsers.add_parser(
+        "export", help="export measured runs, or the requests of serving runs (csv or parquet)"
+    )
     add_db_option(export)
-    export.add_argument("what", choices=("runs",), help="what to export")
+    export.add_argument("what", choices=("runs", "requests"),
+                        help="runs: one row per run; requests: one per request of a "
+                        "serving run")  # fmt: skip
     export.add_argument("--campaign", type=int, metavar="ID", help="only this campaign")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     export.add_argument("--out", metavar="FILE", help="output file (default: stdout)")
@@ -88,7 +96,8 @@ def measure_command(args: argparse.Namespace) -> int:
         planned = campaigns.plan_campaign(campaigns.CampaignRequest(
             args.db, sample=args.sample, feature_model=args.feature_model,
             algorithm=args.algorithm, t=args.t, size=args.size, task=args.task,
-            prompts=args.prompts, repetitions=args.repetitions, llm=args.llm,
+            prompts=args.prompts, requests=args.requests, duration_s=args.duration,
+            repetitions=args.repetitions, llm=args.llm,
             sensor=args.sensor, seed=args.seed, max_new_tokens=args.max_new_tokens,
             warmup=not args.no_warmup, prefill_split=args.prefill_split, name=args.name,
             cooldown_s=args.cooldown, idle_s=args.idle, hz=args.hz, cpu_watts=args.cpu_watts,
@@ -128,12 +137,13 @@ def campaigns_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     from pimp_tui.files import check_output, replaced_atomically
-    from pimp_tui.services.campaigns import runs_frame
+    from pimp_tui.services.campaigns import requests_frame, runs_frame
 
     out = args.out
     if out is not None:
         check_output(out, "--out", protect=[args.db])
-    frame = runs_frame(args.db, args.campaign)
+    frames = {"runs": runs_frame, "requests": requests_frame}
+    frame = frames[args.what](args.db, args.campaign)
     if out is None:
         if args.format == "csv":
             sys.stdout.write(frame.write_csv())
@@ -146,5 +156,5 @@ def export_command(args: argparse.Namespace) -> int:
             else:
                 frame.write_parquet(temp)
     if out:
-        print(f"{len(frame)} runs written to {out}", file=sys.stderr)
+        print(f"{len(frame)} {args.what} written to {out}", file=sys.stderr)
     return 0

@@ -28,6 +28,7 @@ from pimp_tui.measure.eta import campaign_remaining_s
 from pimp_tui.store import campaigns as store
 from pimp_tui.store import control
 from pimp_tui.store.db import open_store
+from pimp_tui.store.requests import set_live_serving
 
 DEFAULT_COOLDOWN_S = 0.5
 DEFAULT_IDLE_S = 2.0
@@ -107,6 +108,7 @@ def create_campaign(
     name: str | None = None,
     prefill_split: bool = False,
     cpu_watts: float | None = None,
+    duration_s: float | None = None,
 ) -> int:
     """Check the task, model and sensor names, then plan every run in the store. `cpu_watts`
     is the estimate sensor's figure per busy core (stored with the campaign, shown with it).
@@ -126,7 +128,11 @@ def create_campaign(
     if cooldown_s < 0 or idle_s < 0 or hz <= 0:
         raise PimpError("cooldown and idle time must be >= 0 and the sampling rate > 0")
     from pimp_tui.measure.tasks import lengths
+    from pimp_tui.measure.tasks.serving import is_serving
 
+    if duration_s is not None and (not is_serving(task) or duration_s <= 0):
+        raise PimpError("--duration S bounds a serving task's runs: a positive number of "
+                        "seconds with --task serving[:TASK]")  # fmt: skip
     load_task(task, prompts, seed)
     resolve(llm)
     grid = lengths.is_lengths(task)
@@ -142,6 +148,8 @@ def create_campaign(
     }
     if cpu_watts is not None:
         params["cpu_watts"] = float(cpu_watts)
+    if duration_s is not None:
+        params["duration_s"] = duration_s
     db = open_store(db_path)
     try:
         if grid:
@@ -313,8 +321,13 @@ class _Loop:
 
     def _runs(self, camp, task, llm, sensor, monitor, idle: float) -> str:  # noqa: ANN001
         from pimp_tui.measure.runner import run_configuration, run_context, warm_up
+        from pimp_tui.measure.serving.loop import Live
+        from pimp_tui.measure.serving.run import run_serving
         from pimp_tui.measure.settings import effective_configuration, generation_settings, load_key
         from pimp_tui.measure.tasks.lengths import for_point, pinned_values
+        from pimp_tui.measure.tasks.serving import is_serving
+
+        serving = is_serving(camp["task"])
 
         params = camp["params"]
         pending = store.pending_runs(self.db, self.id)
@@ -348,26 +361,39 @@ class _Loop:
             monitor.sample_now()  # a run shorter than the sampling period is still traced
             trace: list = []
 
-            def on_step(run_id: int = run["id"], trace: list = trace) -> None:
-                self._during_run(run_id, monitor, trace)
+            live = Live() if serving else None
+
+            def on_step(run_id: int = run["id"], trace: list = trace, live=live) -> None:  # noqa: ANN001
+                self._during_run(run_id, monitor, trace, live)
 
             try:
-                run_task = task if key is None else for_point(task, run["config"], llm.tokenizer)
-                outcome = run_configuration(
-                    llm, run_task, effective, key, sensor, idle_watts=idle, on_step=on_step,
-                    prefill_split=bool(params.get("prefill_split")),
-                )  # fmt: skip
+                if serving:
+                    outcome = run_serving(
+                        llm, task, effective, key, sensor, requests=int(camp["prompts"]),
+                        duration_s=params.get("duration_s"), idle_watts=idle, on_step=on_step,
+                        seed=f"{camp['seed']}:{run['repetition']}", live=live,
+                    )  # fmt: skip
+                else:
+                    run_task = task if key is None else for_point(task, run["config"],
+                                                                  llm.tokenizer)  # fmt: skip
+                    outcome = run_configuration(
+                        llm, run_task, effective, key, sensor, idle_watts=idle, on_step=on_step,
+                        prefill_split=bool(params.get("prefill_split")),
+                    )  # fmt: skip
             except _StopNow:
+                set_live_serving(self.db, self.id, run["id"], None)
                 control.abandon_run(self.db, run["id"])
                 self.notify(f"stopped: run {run['id']} goes back to the plan")
                 break
+            if serving:
+                set_live_serving(self.db, self.id, run["id"], None)
             monitor.sample_now()
             trace.extend(self._publish(monitor.drain()))
             rows = [(s.t - t0, s.device, s.watts, s.temperature_c, s.sm_clock_mhz,
                      s.utilisation_pct, s.memory_used_mib) for s in trace]  # fmt: skip
             control.store_run_details(self.db, run["id"], outcome.outputs, outcome.traceback)
             store.finish_run(self.db, run["id"], outcome.status, outcome.metrics,
-                             outcome.error, rows)  # fmt: skip
+                             outcome.error, rows, outcome.requests)  # fmt: skip
             done += outcome.status == "done"
             failed += outcome.status == "failed"
             self.emit(RunFinished(self.id, run["id"], outcome.status, outcome.metrics,
@@ -385,15 +411,19 @@ class _Loop:
             return "paused"
         return "failed" if done == 0 else "done"
 
-    def _during_run(self, run_id: int, monitor: Any, trace: list) -> None:
-        """Called at every generation step: keep the run's samples, forward them live, and
-        stop here when asked to stop now."""
+    def _during_run(self, run_id: int, monitor: Any, trace: list, live: Any = None) -> None:
+        """Called at every generation step (and while a serving run waits for requests): keep
+        the run's samples, forward them and a serving run's progress live, and stop here when
+        asked to stop now."""
         now = time.monotonic()
         if now - self.last_trace >= TRACE_EVERY_S:
             self.last_trace = now
             fresh = self._publish(monitor.drain())
             trace.extend(fresh)
             self.emit(PowerTrace(self.id, run_id, fresh))
+            if live is not None:
+                state = {**live.snapshot(time.perf_counter()), "at": time.time()}
+                set_live_serving(self.db, self.id, run_id, state)
         self._check_control()
         if self.control == "stop":
             raise _StopNow

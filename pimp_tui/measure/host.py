@@ -1,6 +1,7 @@
 """The machine a campaign runs on, and the constraints it adds to a device-aware feature model.
 
-A model with a `Device` part (features `CPU` and `CUDA`, optionally `gpus`) is fixed to the host
+A model with a `Device` part (features `CPU` and `CUDA`, optionally `gpus`, or the same
+under an import's alias) is fixed to the host
 before sampling: without a CUDA GPU only CPU configurations remain; with N GPUs only CUDA ones
 spread over at most N. The fixes are plain constraints, so counting, sampling and the reasoner
 treat them like any other, and each carries the reason shown to the user. Models without a
@@ -67,21 +68,34 @@ def host_from_spec(spec: str | None) -> Host | None:
     raise PimpError(f"--host {spec!r}: one of {', '.join(HOST_CHOICES)}")
 
 
+def device_prefix(model: FeatureModel) -> str | None:
+    """Where `model` names the device: '' for features CPU and CUDA, 'alias.' for a model that
+    imports a device-aware one (`gen.CPU`, `gen.CUDA`), None when it names none."""
+    names = set(model.feature_names())
+    for name in sorted(names, key=len):
+        if name == "CPU" or name.endswith(".CPU"):
+            prefix = name[: -len("CPU")]
+            if prefix + "CUDA" in names:
+                return prefix
+    return None
+
+
 def has_device_part(model: FeatureModel) -> bool:
-    """Whether `model` names the device (features CPU and CUDA)."""
-    return {"CPU", "CUDA"} <= set(model.feature_names())
+    """Whether `model` names the device (features CPU and CUDA, possibly imported)."""
+    return device_prefix(model) is not None
 
 
 def host_fixes(model: FeatureModel, host: Host) -> list[HostFix]:
     """The constraints `host` adds to `model` (none when it has no Device part)."""
-    if not has_device_part(model):
+    prefix = device_prefix(model)
+    if prefix is None:
         return []
     names = set(model.feature_names())
     if not host.gpus:
-        return [HostFix("!CUDA", "no CUDA GPU visible to torch on this host")]
-    fixes = [HostFix("!CPU", f"campaigns on this host run on its {host.label}")]
-    if "gpus" in names:
-        fixes.append(HostFix(f"gpus <= {host.gpus}", f"this host has {host.label}"))
+        return [HostFix(f"!{prefix}CUDA", "no CUDA GPU visible to torch on this host")]
+    fixes = [HostFix(f"!{prefix}CPU", f"campaigns on this host run on its {host.label}")]
+    if prefix + "gpus" in names:
+        fixes.append(HostFix(f"{prefix}gpus <= {host.gpus}", f"this host has {host.label}"))
     return fixes
 
 

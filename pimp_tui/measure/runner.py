@@ -45,6 +45,8 @@ class RunOutcome:
     outputs: list[dict[str, Any]] = field(default_factory=list)
     """Per prompt: its text, the reference answer, what was generated, whether it scored."""
     traceback: str | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    """A serving run's per-request records (measure.serving.loop.RequestRecord.as_row)."""
 
 
 @dataclass

@@ -99,10 +99,20 @@ class GenerationSettings:
     """CUDA GPUs the model is spread over with load_kwargs['device_map']."""
 
 
+def unqualified(config: Mapping[str, Value | None]) -> dict[str, Value | None]:
+    """A configuration with import aliases dropped from its keys (`gen.top_k` -> `top_k`); a
+    plain key wins over a qualified one of the same name (a run's overrides are plain)."""
+    plain = {key.rpartition(".")[2]: value for key, value in config.items() if "." in key}
+    plain.update({key: value for key, value in config.items() if "." not in key})
+    return plain
+
+
 def generation_settings(config: Mapping[str, Value | None]) -> GenerationSettings:
-    """The settings of a configuration of hf_generation.uvl; keys of other features are ignored.
+    """The settings of a configuration of hf_generation.uvl, or of a model that imports it
+    (`gen.top_k` is read as `top_k`); keys of other features are ignored.
 
     Raises PimpError when the configuration selects two choices that set the same argument."""
+    config = unqualified(config)
     generate: dict[str, object] = {}
     generate.update(_one_of(config, STRATEGIES, "decoding strategy") or {})
     for name in FLOAT_ARGUMENTS:

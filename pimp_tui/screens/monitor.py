@@ -27,6 +27,7 @@ from pimp_tui.screens.dialogs import ChoiceScreen, ConfirmScreen
 from pimp_tui.services.monitor import CampaignState
 from pimp_tui.widgets.plot import decimate
 from pimp_tui.widgets.power_chart import PowerChart
+from pimp_tui.widgets.serving import serving_text
 
 POLL_S = 1.0
 """How often the store is read while the pane is shown."""
@@ -311,6 +312,9 @@ GPUs' idle power (labelled), or says that nothing runs.
             now.append(f"▶ run {running['position'] + 1} (cfg {running['configuration_id']} rep "
                        f"{running['repetition'] + 1}, {duration(elapsed)}): ")  # fmt: skip
             now.append(_config_summary(running["config"], self._hidden))
+            if state.serving is not None:
+                now.append("\n")
+                now.append_text(serving_text(state.serving))
         elif camp.get("error") and camp["status"] in ("failed", "paused"):
             now.append(f"error: {camp['error']}", style="red")
         elif not camp["alive"] and camp["status"] not in ("done", "cancelled"):

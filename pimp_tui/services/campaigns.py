@@ -8,6 +8,7 @@ app or ctrl+q never stops it. Any process that opens the store controls it throu
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -174,6 +175,10 @@ class CampaignRequest:
     size: int | None = None
     task: str = "arith"
     prompts: int = 10
+    requests: int | None = None
+    """A serving task's requests per run (instead of `prompts`)."""
+    duration_s: float | None = None
+    """A serving task's arrivals after this many seconds are dropped."""
     repetitions: int = 3
     llm: str = "smollm2"
     sensor: str | None = None
@@ -205,6 +210,12 @@ def plan_campaign(request: CampaignRequest) -> Planned:
         raise PimpError("measure: give FEATURE_MODEL or --sample ID|NAME (or --resume ID)")
     if request.prompts < 1 or request.repetitions < 1:
         raise PimpError("measure: --prompts and --repetitions must be at least 1")
+    if request.requests is not None:
+        from pimp_tui.measure.tasks.serving import is_serving
+
+        if not is_serving(request.task) or request.requests < 1:
+            raise PimpError("measure: --requests N (at least 1) is for --task serving[:TASK]")
+        request = dataclasses.replace(request, prompts=request.requests)
     fixes: list[str] = []
     if request.sample:
         sample_id = stored_sample_id(request.db_path, str(request.sample))
@@ -216,7 +227,7 @@ def plan_campaign(request: CampaignRequest) -> Planned:
         request.db_path, sample_id=sample_id, task=request.task, prompts=request.prompts,
         repetitions=request.repetitions, llm=request.llm, sensor=request.sensor,
         seed=request.seed, max_new_tokens=request.max_new_tokens, warmup=request.warmup,
-        name=request.name, prefill_split=request.prefill_split,
+        name=request.name, prefill_split=request.prefill_split, duration_s=request.duration_s,
         **{k: v for k, v in options.items() if v is not None},
     )  # fmt: skip
     return Planned(campaign_id, fixes)
@@ -324,4 +335,25 @@ def runs_frame(db_path: str | Path, campaign_id: int | None = None) -> pl.DataFr
         rows = runs_rows(db, campaign_id)
     finally:
         db.close()
+    return pl.DataFrame(rows, infer_schema_length=None, strict=False)
+
+
+def requests_frame(db_path: str | Path, campaign_id: int | None = None) -> pl.DataFrame:
+    """The requests of the finished serving runs (of one campaign, or all) as exported: one
+    row per request, with its run's identifiers and its queue wait, TTFT, TPOT and latency."""
+    import polars as pl
+
+    from pimp_tui.store.campaigns import get_campaign
+    from pimp_tui.store.requests import REQUEST_COLUMNS, request_rows
+
+    db = open_db(db_path)
+    try:
+        if campaign_id is not None:
+            get_campaign(db, campaign_id)
+        rows = request_rows(db, campaign_id)
+    finally:
+        db.close()
+    if not rows:
+        names = ("campaign_id", "run_id", "configuration_id", "repetition", *REQUEST_COLUMNS)
+        return pl.DataFrame({name: [] for name in names})
     return pl.DataFrame(rows, infer_schema_length=None, strict=False)

@@ -4,6 +4,7 @@ every campaign the same way, whichever process started it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ class CampaignState:
     eta_s: float | None = None
     prompt: str | None = None
     """The task's first prompt (asked for with `context`)."""
+    serving: dict[str, Any] | None = None
+    """The serving run in flight: requests arrived, in flight and finished, latencies so far,
+    and `joules_per_request` (the live power integrated since the run started, per finished
+    request: None until one has finished)."""
     hidden: set[str] | None = None
     """Abstract features of the sample's model, left out of configuration summaries (asked for
     with `context`)."""
@@ -59,9 +64,31 @@ def campaign_state(
             state.running = running_run(db, cid)
             state.live = live_power(db, cid, live_after)
             state.eta_s = campaign_remaining_s(db, cid)
+            state.serving = _serving(db, cid, state.running)
         return state
     finally:
         db.close()
+
+
+def _serving(db: Any, campaign_id: int, running: dict[str, Any] | None) -> dict | None:
+    from pimp_tui.store.control import live_power
+    from pimp_tui.store.requests import live_serving
+
+    live = live_serving(db, campaign_id)
+    if live is None or running is None or live["run_id"] != running["id"]:
+        return None
+    since = float(live.get("at") or time.time()) - float(live.get("elapsed_s") or 0.0)
+    samples = live_power(db, campaign_id, since - 1e-3)  # the window's first sample too
+    joules = 0.0
+    by_device: dict[int, list[tuple[float, float]]] = {}
+    for t, device, watts in samples:
+        by_device.setdefault(device, []).append((t, watts))
+    for points in by_device.values():
+        joules += sum((b[0] - a[0]) * (a[1] + b[1]) / 2 for a, b in zip(points, points[1:],
+                                                                       strict=False))  # fmt: skip
+    finished = int(live.get("finished") or 0)
+    live["joules_per_request"] = joules / finished if finished and joules > 0 else None
+    return live
 
 
 def running_campaigns(db_path: str | Path) -> list[dict[str, Any]]:

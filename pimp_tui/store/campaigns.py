@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from pimp_tui.errors import CampaignBusy, PimpError
+from pimp_tui.store.requests import SERVING_COLUMNS, replace_requests
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 STATUSES = ("planned", "running", "paused", "done", "cancelled", "failed")
@@ -63,6 +64,7 @@ METRIC_COLUMNS = (
     "decode_latency_s",
     "prefill_passes",
     "prefill_short_window",
+    *SERVING_COLUMNS,
 )
 
 
@@ -289,8 +291,10 @@ def finish_run(
     metrics: Mapping[str, Any],
     error: str | None = None,
     trace: Iterable[Sequence[Any]] = (),
+    requests: Iterable[Mapping[str, Any]] = (),
 ) -> None:
-    """Store a finished run and its trace rows (TRACE_COLUMNS minus run_id) in one commit."""
+    """Store a finished run, its trace rows (TRACE_COLUMNS minus run_id) and a serving run's
+    request records (store.requests.REQUEST_COLUMNS) in one commit."""
     if status not in ("done", "failed"):
         raise ValueError(f"a finished run is 'done' or 'failed', not {status!r}")
     values = {name: metrics.get(name) for name in METRIC_COLUMNS}
@@ -306,6 +310,7 @@ def finish_run(
             f"INSERT INTO traces ({', '.join(TRACE_COLUMNS)}) VALUES ({placeholders})",
             ((run_id, *row) for row in trace),
         )
+        replace_requests(db, run_id, requests)
 
 
 def run_trace(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:

@@ -236,4 +236,38 @@ MIGRATIONS: list[tuple[int, str]] = [
           AND json_extract(settings, '$.batch_size') IS NOT NULL;
         """,
     ),
+    (
+        9,
+        """
+        -- serving runs (task 'serving'): per-run figures over their requests
+        ALTER TABLE runs ADD COLUMN energy_net_per_request_j REAL;  -- idle-subtracted
+        ALTER TABLE runs ADD COLUMN latency_p50_s REAL;      -- end-to-end, from arrival
+        ALTER TABLE runs ADD COLUMN latency_p90_s REAL;
+        ALTER TABLE runs ADD COLUMN latency_p99_s REAL;
+        ALTER TABLE runs ADD COLUMN ttft_p50_s REAL;         -- first token, from arrival
+        ALTER TABLE runs ADD COLUMN ttft_p99_s REAL;
+        ALTER TABLE runs ADD COLUMN queue_wait_mean_s REAL;  -- arrival to start of processing
+        ALTER TABLE runs ADD COLUMN queue_wait_p99_s REAL;
+        ALTER TABLE runs ADD COLUMN requests_per_s REAL;     -- completed requests / window
+        -- and each of their requests, seconds from the window's start
+        CREATE TABLE run_requests (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,           -- the request's place in the stream
+            arrival_s REAL NOT NULL,
+            release_s REAL NOT NULL,             -- handed to the batcher (shaped: after a hold)
+            start_s REAL NOT NULL,               -- taken into a batch / scheduled
+            first_token_s REAL,
+            finish_s REAL NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            correct INTEGER,                     -- NULL where the prompt has no answer
+            PRIMARY KEY (run_id, position)
+        ) WITHOUT ROWID;
+        CREATE TABLE live_serving (              -- the serving run in flight, for other windows
+            campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL,
+            state TEXT NOT NULL                  -- JSON: arrived, finished, latencies so far
+        );
+        """,
+    ),
 ]

@@ -79,6 +79,8 @@ class _Parser:
         self.imports: dict[str, tuple[FeatureModel, Token]] = {}
         """Alias -> the imported model and where its import is written."""
         self.imported_constraints: list[Constraint] = []
+        self.qualified = False
+        """The known features include imported ones (`alias.F`), as in a composed model."""
         self.composed = 0
         """Features and constraint nodes added by composing imports (bounded)."""
         self.i = 0
@@ -583,7 +585,8 @@ class _Parser:
         while self.at_op(".") and self.peek(1).kind in ("NAME", "QNAME"):
             self.next()
             parts.append(self.name("an attribute name"))
-        return self.imported_name(parts) if self.imports and len(parts) > 1 else parts
+        composed = self.imports or self.qualified
+        return self.imported_name(parts) if composed and len(parts) > 1 else parts
 
     def imported_name(self, parts: list[Token]) -> list[Token]:
         """`parts` with the longest leading run that names an imported feature (or, failing
@@ -690,6 +693,7 @@ def parse_constraint(text: str, model: FeatureModel, file: str | None = None) ->
     """Parse one UVL constraint against `model`'s features (used by the FeatureIDE reader)."""
     parser = _Parser(text.replace("\n", " "), file)
     parser.features = {f.name: f for f in model.features()}
+    parser.qualified = any("." in name for name in parser.features)
     first = parser.peek()
     expr = parser.bounded(first, parser.boolean(parser.logic, "a constraint"))
     parser.end_of_line()

