@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pimp_tui.errors import PimpError
-from pimp_tui.variability.model import Feature, GroupKind, Value
+from pimp_tui.variability.model import Feature, GroupKind
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,14 +52,15 @@ def _add_given(parser: argparse.ArgumentParser, what: str) -> None:
         action="append",
         default=[],
         metavar="FEATURE=VALUE",
-        help=f"{what} (true, false, none, or a value of the feature's domain); repeatable",
+        help=f"{what}: NAME=VALUE (true/false, yes/no, 1/0, none, or a value of its domain), "
+        "NAME or !NAME; repeatable",
     )
 
 
 def check_command(args: argparse.Namespace) -> int:
     from pimp_tui.services.analysis import check_file
 
-    given = _parse_given(args.given)
+    given = args.given
     checked = check_file(args.file, given)
     if not checked.satisfiable:
         conflict = "; ".join(checked.conflict)
@@ -89,19 +89,8 @@ def check_command(args: argparse.Namespace) -> int:
 def count_command(args: argparse.Namespace) -> int:
     from pimp_tui.services.analysis import count_file
 
-    print(count_file(args.file, _parse_given(args.given)))
+    print(count_file(args.file, args.given))
     return 0
-
-
-def _parse_given(items: list[str]) -> dict[str, Value | None]:
-    words: dict[str, Value | None] = {"true": True, "false": False, "none": None}
-    given: dict[str, Value | None] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep or not name:
-            raise PimpError(f"--given {item!r}: expected FEATURE=VALUE")
-        given[name] = words.get(text.lower(), text)
-    return given
 
 
 def show_command(args: argparse.Namespace) -> int:

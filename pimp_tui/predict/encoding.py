@@ -27,6 +27,10 @@ class Encoder:
     features: list[str]
     kinds: dict[str, str]  # feature -> "boolean" | "numeric" | "categorical"
     levels: dict[str, list[str]] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    """Values a query fills in where the feature model cannot: columns that are no feature of
+    it (a lengths grid's lengths), and features that ran outside its domain (an overridden
+    max_new_tokens); each the value most runs had."""
 
     @property
     def columns(self) -> list[str]:
@@ -69,6 +73,29 @@ class Encoder:
             else:
                 kinds[feature.name] = "numeric"
         return cls(list(kinds), kinds, levels)
+
+    @classmethod
+    def for_data(cls, model: Any, configs: Sequence[Mapping[str, Any]]) -> Encoder:
+        """The layout for measured configurations: the feature model's (when there is one),
+        plus every other column whose value varies among them (a lengths grid's lengths, the
+        model or task when runs of several are learnt together)."""
+        if model is None:
+            return cls.from_configs(configs)
+        base = cls.from_model(model)
+        names = set(model.feature_names())
+        extra = [
+            {k: v for k, v in c.items() if k not in names and k not in base.kinds}
+            for c in configs
+        ]  # fmt: skip
+        varying = cls.from_configs(extra)
+        keep = [f for f in varying.features
+                if len({repr(c.get(f)) for c in extra}) > 1]  # fmt: skip
+        return cls(
+            base.features + keep,
+            {**base.kinds, **{f: varying.kinds[f] for f in keep}},
+            {**base.levels, **{f: varying.levels[f] for f in keep if f in varying.levels}},
+            _defaults(model, configs),
+        )
 
     @classmethod
     def from_configs(cls, configs: Sequence[Mapping[str, Any]]) -> Encoder:
@@ -125,6 +152,25 @@ class Encoder:
                 value = config.get(name)
                 out.append(0.0 if value is None or value is False else float(value))
         return out
+
+
+def _defaults(model: Any, configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """See `Encoder.defaults`."""
+    from collections import Counter
+
+    features = {f.name: f for f in model.features()}
+    out: dict[str, Any] = {}
+    names = dict.fromkeys(k for c in configs for k in c)
+    for name in names:
+        values = [c.get(name) for c in configs]
+        feature = features.get(name)
+        if feature is not None:
+            domain = feature.domain()
+            if domain is None or any(v is None or v in domain for v in values):
+                continue
+        common = Counter(repr(v) for v in values).most_common(1)[0][0]
+        out[name] = next(v for v in values if repr(v) == common)
+    return out
 
 
 @dataclass

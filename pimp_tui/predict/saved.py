@@ -30,7 +30,8 @@ def save_predictor(
     """Store (replacing one of the same name) and return its id."""
     return predictors.save_predictor(
         db, name=name, target=target, learner=learner, seed=seed, source=source,
-        encoder={"features": encoder.features, "kinds": encoder.kinds, "levels": encoder.levels},
+        encoder={"features": encoder.features, "kinds": encoder.kinds, "levels": encoder.levels,
+                 "defaults": encoder.defaults},
         fitted=portable.dumps(fitted), n_train=n_train, model_id=model_id,
     )  # fmt: skip
 
@@ -39,7 +40,9 @@ def load_predictor(db: sqlite_utils.Database, name: str) -> tuple[dict, Any, Enc
     """(metadata, fitted learner, encoder) by name or id."""
     row, blob, spec = predictors.predictor_row(db, name)
     try:
-        encoder = Encoder(spec["features"], spec["kinds"], spec["levels"])
+        encoder = Encoder(
+            spec["features"], spec["kinds"], spec["levels"], dict(spec.get("defaults") or {})
+        )
         width = len(encoder.columns)
     except (ValueError, TypeError, KeyError, AttributeError):
         raise UnreadableData(f"predictor {row['name']!r}: damaged encoder description") from None
@@ -53,7 +56,7 @@ def load_predictor(db: sqlite_utils.Database, name: str) -> tuple[dict, Any, Enc
 def _retrain(row: dict) -> str:
     """The command that trains this predictor again from the same data."""
     source, target, learner, name = (str(row[k]) for k in ("source", "target", "learner", "name"))
-    kind, _, campaign = source.partition(":")
+    kind, _, campaign = source.split(";")[0].partition(":")
     words = ["pimp", "predict", "train", "--target", target]
     if kind not in ("campaign", "campaigns"):
         words += ["--csv", source]

@@ -42,7 +42,8 @@ interaction). The Pareto view plots the measured configurations, energy against 
 non-dominated ones joined and marked ●.
 
 Query (q): write feature values, e.g. [i]MultinomialSampling temperature=0.7 batch_size=4[/i]
-(a name alone selects a feature, [i]!name[/i] deselects it); the reasoner completes them to a
+(a name alone selects a feature, [i]!name[/i] deselects it; [i]name=true|false|yes|no|1|0[/i]
+too; commas or spaces between); the reasoner completes them to a
 valid configuration, and every trained predictor answers with its uncertainty (± half its
 central 68% interval). Recommend (R, or tab to the second field): write constraints such as
 [i]accuracy >= 0.5, latency_s <= 2[/i], optionally with feature values, and get the valid
@@ -141,7 +142,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
             yield Select([("energy_j", "energy_j")], value="energy_j", allow_blank=False,
                          compact=True, id="target")  # fmt: skip
             yield Label("learner")
-            yield Select([("rf", "rf")], value="rf", allow_blank=False, compact=True,
+            yield Select([("auto", "auto")], value="auto", allow_blank=False, compact=True,
                          id="learner")  # fmt: skip
         yield Static(Text("no predictor yet: t trains one on the measured runs", "dim"),
                      id="scores")  # fmt: skip
@@ -158,7 +159,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
                 yield Static("", id="pareto-view", classes="view")
             with TabPane("Query", id="query"):
                 with Vertical():
-                    yield Input(placeholder="feature values: do_sample temperature=0.7 …",
+                    yield Input(placeholder="feature values: MultinomialSampling temperature=0.7 …",
                                 id="query-input")  # fmt: skip
                     yield Input(placeholder="recommend under: accuracy >= 0.5 …",
                                 id="recommend-input")  # fmt: skip
@@ -226,8 +227,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
 
     @background("train")
     def train(self, target: str, learner: str) -> None:
-        from pimp_tui.predict.progress import Cancelled
-        from pimp_tui.services.predict import train_report
+        from pimp_tui.services.predict import Cancelled, train_report
 
         worker = get_current_worker()
         try:
@@ -404,8 +404,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
 
     @background("query")
     def advise(self, text: str, reports: dict[str, Any]) -> None:
-        from pimp_tui.predict.progress import Cancelled
-        from pimp_tui.services.predict import recommend_under
+        from pimp_tui.services.predict import Cancelled, recommend_under
 
         worker = get_current_worker()
         try:

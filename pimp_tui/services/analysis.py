@@ -3,7 +3,7 @@ number of valid configurations, core and dead features."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +70,22 @@ def _reasoner(path: str) -> tuple[FeatureModel, Any]:
         raise UnsupportedConstruct(f"{path}: not supported by the reasoner: {exc}") from None
 
 
-def check_file(path: str, given: Mapping[str, Value | None] | None = None) -> ModelCheck:
+Given = Mapping[str, Value | None] | Sequence[str] | None
+"""Feature values: a mapping, or configuration text items (variability/assignments.py), typed
+by the model's features."""
+
+
+def _given(model: FeatureModel, given: Given) -> dict[str, Value | None]:
+    if given is None or isinstance(given, Mapping):
+        return dict(given or {})
+    from pimp_tui.variability.assignments import parse_assignments
+
+    return parse_assignments(given, model)
+
+
+def check_file(path: str, given: Given = None) -> ModelCheck:
     model, reasoner = _reasoner(path)
+    given = _given(model, given)
     result = ModelCheck(
         model, sum(1 for _ in model.features()), len(model.constraints), reasoner.is_satisfiable()
     )
@@ -84,10 +98,10 @@ def check_file(path: str, given: Mapping[str, Value | None] | None = None) -> Mo
     return result
 
 
-def count_file(path: str, given: Mapping[str, Value | None] | None = None) -> int:
+def count_file(path: str, given: Given = None) -> int:
     """The exact number of valid configurations (with the given values)."""
-    _, reasoner = _reasoner(path)
-    return int(reasoner.count(dict(given or {})))
+    model, reasoner = _reasoner(path)
+    return int(reasoner.count(_given(model, given)))
 
 
 @dataclass

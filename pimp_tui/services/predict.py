@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from pimp_tui.errors import PimpError
-from pimp_tui.predict.progress import ProgressCallback
-from pimp_tui.services import open_db
+from pimp_tui.predict.progress import Cancelled, ProgressCallback
+from pimp_tui.services.datasets import DatasetRequest
+from pimp_tui.services.predictors import complete, finish, model_of, parse, split, training_rows
+from pimp_tui.variability.assignments import describe
+
+__all__ = ["Cancelled"]  # what a cancelled training or search raises, for the pane
 
 TARGETS = {
     "energy_j": "energy J",
@@ -25,16 +29,6 @@ TARGETS = {
     "peak_memory_bytes": "peak memory",
 }
 MIN_CONFIGURATIONS = 4
-
-
-@dataclass
-class Dataset:
-    """One row per measured configuration (repetitions averaged)."""
-
-    features: list[str]
-    configs: list[dict[str, Any]]
-    targets: dict[str, list[float | None]]
-    model_id: int | None = None
 
 
 @dataclass
@@ -64,6 +58,8 @@ class TrainReport:
     """The measured value of each training configuration."""
     distrust: str | None = None
     """Why the predictor must not be trusted; None when nothing says so."""
+    notes: list[str] = field(default_factory=list)
+    """What the choice of runs left out."""
 
     @property
     def headline(self) -> str:
@@ -105,50 +101,21 @@ ONE_SIGMA = 0.6827
 
 
 def learner_names() -> list[str]:
-    """The predictor layer's learners, the random forest first (fast, and the paper's)."""
-    from pimp_tui.predict import LEARNER_NAMES
+    """The predictor layer's learners, the default one first."""
+    from pimp_tui.services.predictors import DEFAULT_LEARNER, LEARNER_NAMES
 
-    return sorted(LEARNER_NAMES, key=lambda name: (name != "rf", name))
+    return sorted(LEARNER_NAMES, key=lambda name: (name != DEFAULT_LEARNER, name))
 
 
 # --- data ------------------------------------------------------------------------------------
 
 
-def load_dataset(db_path: str | Path, campaign_id: int | None = None) -> Dataset:
-    """Finished runs of every campaign (or of one), averaged per (configuration, model, task)."""
-    from pimp_tui.store.campaigns import METRIC_COLUMNS, RUN_KEYS, runs_rows
+def load_dataset(db_path: str | Path, campaign_id: int | None = None) -> Any:
+    """The measured dataset (`services.datasets`) of every campaign, or of one."""
+    from pimp_tui.services.datasets import DatasetRequest
+    from pimp_tui.services.datasets import load_dataset as dataset
 
-    db = open_db(db_path)
-    try:
-        rows = [r for r in runs_rows(db, campaign_id) if r["status"] == "done"]
-        model_id = None
-        if rows:
-            latest = max(rows, key=lambda r: r["campaign_id"])
-            found = next(
-                db.query(
-                    "SELECT s.model_id FROM campaigns c JOIN samples s ON s.id = c.sample_id"
-                    " WHERE c.id = ?",
-                    [latest["campaign_id"]],
-                ),
-                None,
-            )
-            model_id = found["model_id"] if found else None
-    finally:
-        db.close()
-    skip = set(RUN_KEYS) | set(METRIC_COLUMNS)
-    features: list[str] = []
-    for row in rows:
-        features.extend(k for k in row if k not in skip and k not in features)
-    groups: dict[tuple, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault((row["configuration_id"], row["llm"], row["task"]), []).append(row)
-    configs, targets = [], {t: [] for t in TARGETS}
-    for group in groups.values():
-        configs.append({f: group[0].get(f) for f in features})
-        for target in TARGETS:
-            values = [r[target] for r in group if isinstance(r.get(target), (int, float))]
-            targets[target].append(sum(values) / len(values) if values else None)
-    return Dataset(features, configs, targets, model_id)
+    return dataset(db_path, DatasetRequest(campaign_id))
 
 
 def target_choices(db_path: str | Path) -> list[tuple[str, str]]:
@@ -182,15 +149,14 @@ def train_report(
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
     campaign_id: int | None = None,
+    data: Any = None,
 ) -> TrainReport:
     """Cross-validated scores (R², MAE, MAPE where it applies, interval coverage), a learning
     curve, importances and the strongest interactions of `learner` on `target`, then the
     learner fitted on every measured configuration (of one campaign where `campaign_id` is
-    given). Reports to `progress`; stops with `Cancelled` once `cancelled()` says so."""
-    import numpy as np
-
+    given, or of the `data` a DatasetRequest asks for: the rows `pimp predict train` learns
+    from). Reports to `progress`; stops with `Cancelled` once `cancelled()` says so."""
     from pimp_tui.predict.data import target_bounds
-    from pimp_tui.predict.encoding import Encoder
     from pimp_tui.predict.evaluation import cross_validate, distrust, learning_curve
     from pimp_tui.predict.explain import interaction_strength, permutation_importance
     from pimp_tui.predict.learners import make_learner
@@ -198,20 +164,14 @@ def train_report(
 
     tracker = Tracker(TRAIN_STAGES, progress, cancelled)
     tracker.stage("reading the measured runs")
-    data = load_dataset(db_path, campaign_id)
-    pairs = [
-        (c, y) for c, y in zip(data.configs, data.targets[target], strict=True) if y is not None
-    ]
-    if len(pairs) < MIN_CONFIGURATIONS:
+    request = data or DatasetRequest(campaign_id)
+    rows = training_rows(db_path, target, request)
+    if len(rows.y) < MIN_CONFIGURATIONS:
         raise PimpError(
-            f"{target}: {len(pairs)} measured configuration(s); at least {MIN_CONFIGURATIONS} "
+            f"{target}: {len(rows.y)} measured configuration(s); at least {MIN_CONFIGURATIONS} "
             "are needed to cross-validate"
         )
-    configs = [c for c, _ in pairs]
-    model = _stored_model(db_path, data.model_id)
-    encoder = Encoder.from_model(model) if model is not None else Encoder.from_configs(configs)
-    x = encoder.encode(configs)
-    y = np.asarray([v for _, v in pairs], dtype=float)
+    configs, encoder, x, y = rows.configs or [], rows.encoder, rows.x, rows.y
     bounds = target_bounds(target)
     tracker.stage("cross-validating")
     cv = cross_validate(x, y, learner, CV_FOLDS, seed, bounds, tracker)
@@ -237,8 +197,8 @@ def train_report(
     return TrainReport(
         target, learner, len(y), int(cv["folds"]), float(cv["r2"]), float(cv["mae"]), cv["mape"],
         float(cv["coverage68"]), float(cv["coverage95"]), curve, points[0].metric, importance,
-        interactions, estimator, encoder, data.model_id, varying_features(configs),
-        [float(v) for v in y], distrust(float(cv["r2"]), len(y), len(columns)),
+        interactions, estimator, encoder, rows.model_id, varying_features(configs),
+        [float(v) for v in y], distrust(float(cv["r2"]), len(y), len(columns)), rows.notes,
     )  # fmt: skip
 
 
@@ -254,18 +214,6 @@ CURVE_FRACTIONS = (0.2, 0.4, 0.6)
 (k-1)/k: it shows a trend, and it is the dearest part of training (one fit per split)."""
 IMPORTANCE_REPEATS = 2
 TOP_FOR_INTERACTIONS = 6
-
-
-def _stored_model(db_path: str | Path, model_id: int | None) -> Any:
-    if model_id is None:
-        return None
-    from pimp_tui.store.samples import load_model_by_id
-
-    db = open_db(db_path)
-    try:
-        return load_model_by_id(db, model_id)
-    finally:
-        db.close()
 
 
 # --- Pareto ----------------------------------------------------------------------------------
@@ -332,67 +280,27 @@ def warnings_of(reports: dict[str, TrainReport]) -> list[str]:
     return [f"{target}: {r.distrust}" for target, r in reports.items() if r.distrust]
 
 
-_ASSIGN = re.compile(r"^(!?)([A-Za-z_][\w.]*)(?:\s*=\s*(\S+))?$")
 _COMPARE = re.compile(r"^([A-Za-z_]\w*)\s*(<=|>=|<|>)\s*(-?[\d.eE+-]+)$")
 
 
-def parse_partial(text: str) -> dict[str, Any]:
-    """`do_sample temperature=0.7 !StaticCache` -> {do_sample: True, temperature: 0.7, ...}."""
-    partial: dict[str, Any] = {}
-    for token in text.replace(",", " ").split():
-        match = _ASSIGN.match(token)
-        if not match:
-            raise PimpError(f"cannot read {token!r}: write name, !name or name=value")
-        negate, name, value = match.groups()
-        if value is None:
-            partial[name] = not negate
-        else:
-            partial[name] = _number(value)
-    return partial
-
-
-def _number(text: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text.strip("'\"")
-
-
-def _complete(model: Any, partial: dict[str, Any], seed: int = 0) -> dict[str, Any]:
-    from pimp_tui.variability.reasoning import Reasoner
-
-    names = set(model.feature_names())
-    unknown = sorted(set(partial) - names)
-    if unknown:
-        raise PimpError("unknown feature(s): " + ", ".join(unknown))
-    reasoner = Reasoner(model)
-    config = reasoner.complete(partial, seed=seed)
-    if config is None:
-        raise PimpError("no valid configuration has these values")
-    return config
-
-
 def _model_for(reports: dict[str, TrainReport], db_path: str | Path) -> Any:
-    model = _stored_model(db_path, next(iter(reports.values())).model_id)
+    model = model_of(db_path, next(iter(reports.values())).model_id)
     if model is None:
         raise PimpError("the measured runs' feature model is not in the store")
     return model
 
 
 def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | Path) -> Answer:
-    partial = parse_partial(text)
-    config = _complete(_model_for(reports, db_path), partial)
+    model = _model_for(reports, db_path)
+    encoder = next(iter(reports.values())).encoder
+    partial = parse(text, model, encoder)
+    config = complete(model, encoder, partial)
     rows = []
     for target, report in reports.items():
         mean, std = report.predict(config)
         rows.append((target, mean, std, report.learner))
-    fixed = " ".join(
-        k if v is True else f"!{k}" if v is False else f"{k}={v}" for k, v in partial.items()
-    )
-    varying = next(iter(reports.values())).varying
-    completed = f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, varying)}"
+    fixed = describe(partial)
+    completed = f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, _shown(reports))}"
     return Answer(rows, completed, warnings=warnings_of(reports))
 
 
@@ -428,30 +336,44 @@ def recommend_under(
     if missing:
         raise PimpError("train a predictor for " + ", ".join(missing) + " first")
     objective = "energy_j" if "energy_j" in reports else next(iter(reports))
-    scorers = {t: _scorer(r) for t, r in reports.items()}
+    model = _model_for(reports, db_path)
+    encoder = next(iter(reports.values())).encoder
+    fixed = parse(feature_tokens, model, encoder)
+    scorers = {t: _scorer(r, fixed) for t, r in reports.items()}
     tracker = Tracker({"searching valid configurations": 1.0}, progress, cancelled)
     tracker.stage("searching valid configurations")
     found = recommend(
-        _model_for(reports, db_path), scorers, objective, limits,
-        fixed=parse_partial(" ".join(feature_tokens)), budget=budget, tracker=tracker,
+        model, scorers, objective, limits, fixed=split(model, encoder, fixed), budget=budget,
+        tracker=tracker,
     )  # fmt: skip
     warnings = warnings_of(reports)
     if found is None:
         message = "no valid configuration is predicted to meet the constraints"
         return Answer([], "", message, warnings)
+    config = finish(found.config, encoder, fixed)
     rows = []
     for target, report in reports.items():
-        mean, spread = report.predict(found.config)
+        mean, spread = report.predict(config)
         rows.append((target, mean, spread, report.within(mean - spread, mean + spread)))
     message = f"least predicted {objective} ({found.method}, {found.evaluated} evaluated)"
-    varying = next(iter(reports.values())).varying
-    return Answer(rows, summary(found.config, 10, varying), message, warnings)
+    return Answer(rows, summary(config, 10, _shown(reports)), message, warnings)
 
 
-def _scorer(report: TrainReport) -> Any:
+def _shown(reports: dict[str, TrainReport]) -> set[str]:
+    """What a configuration's summary shows: the features that varied in training and the
+    values a query fills in (an overridden max_new_tokens: what ran)."""
+    first = next(iter(reports.values()))
+    return first.varying | set(getattr(first.encoder, "defaults", {}) or {})
+
+
+def _scorer(report: TrainReport, given: dict[str, Any]) -> Any:
     import numpy as np
 
-    return lambda configs: np.asarray(report.predict_many(list(configs))[0])
+    def score(configs: Any) -> Any:
+        finished = [finish(c, report.encoder, given) for c in configs]
+        return np.asarray(report.predict_many(finished)[0])
+
+    return score
 
 
 def _key(value: Any) -> str:
