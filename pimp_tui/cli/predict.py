@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from pimp_tui.cli import add_db_option, print_json, seed_value
 from pimp_tui.services.predictors import DEFAULT_LEARNER, LEARNER_NAMES
@@ -111,7 +112,7 @@ def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _dataset(args: argparse.Namespace):  # -> DatasetRequest
+def _dataset(args: argparse.Namespace) -> Any:
     from pimp_tui.services.datasets import DatasetRequest
 
     return DatasetRequest(args.campaign, args.llm, args.task, args.device, args.mix)
@@ -146,12 +147,12 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stderr_progress():  # -> ProgressCallback
+def _stderr_progress() -> Any:
     """Progress on stderr (stage, share done, ETA): one rewritten line on a terminal, a line
     per stage and tenth otherwise."""
     shown: list[tuple[str, int]] = []
 
-    def report(progress) -> None:
+    def report(progress: Any) -> None:
         key = (progress.stage, int(10 * progress.fraction))
         if sys.stderr.isatty():
             end = "\n" if progress.fraction >= 1 else ""

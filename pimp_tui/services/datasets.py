@@ -130,7 +130,8 @@ def load_dataset(db_path: str | Path, request: DatasetRequest | None = None) -> 
         key = json.dumps([config, _context_of(row)], sort_keys=True, default=str)
         groups.setdefault(key if request.average else str(index), []).append({**row, **config})
     targets = numeric_targets()
-    configs, values = [], {t: [] for t in targets}
+    configs: list[dict[str, Any]] = []
+    values: dict[str, list[float | None]] = {t: [] for t in targets}
     for group in groups.values():
         configs.append({f: group[0].get(f) for f in features})
         for target in targets:

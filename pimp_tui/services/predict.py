@@ -353,7 +353,8 @@ def recommend_under(
     config = finish(found.config, encoder, fixed)
     rows = []
     for target, report in reports.items():
-        mean, spread = report.predict(config)
+        means, spreads = report.predict_many([config])
+        mean, spread = means[0], spreads[0]
         rows.append((target, mean, spread, report.within(mean - spread, mean + spread)))
     message = f"least predicted {objective} ({found.method}, {found.evaluated} evaluated)"
     return Answer(rows, summary(config, 10, _shown(reports)), message, warnings)

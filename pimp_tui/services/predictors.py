@@ -306,7 +306,7 @@ class RecommendResult:
 def recommend(
     request: RecommendRequest,
     progress: ProgressCallback | None = None,
-    warn: Callable[[str, str], None] | None = None,
+    warn: Callable[[str, str], object] | None = None,
 ) -> RecommendResult:
     """The valid configuration predicted best for the objective under the constraints;
     `warn(predictor, why)` hears first of every predictor not to trust."""
