@@ -29,6 +29,7 @@ from pimp_tui.store import campaigns as store
 from pimp_tui.store import control
 from pimp_tui.store.db import open_store
 from pimp_tui.store.requests import set_live_serving
+from pimp_tui.store.workloads import find_trace
 
 DEFAULT_COOLDOWN_S = 0.5
 DEFAULT_IDLE_S = 2.0
@@ -128,13 +129,14 @@ def create_campaign(
     if cooldown_s < 0 or idle_s < 0 or hz <= 0:
         raise PimpError("cooldown and idle time must be >= 0 and the sampling rate > 0")
     from pimp_tui.measure.tasks import lengths
-    from pimp_tui.measure.tasks.serving import is_serving
+    from pimp_tui.measure.tasks.serving import is_serving, workload_of
 
     if duration_s is not None and (not is_serving(task) or duration_s <= 0):
         raise PimpError("--duration S bounds a serving task's runs: a positive number of "
                         "seconds with --task serving[:TASK]")  # fmt: skip
     load_task(task, prompts, seed)
     resolve(llm)
+    workload = workload_of(task)
     grid = lengths.is_lengths(task)
     if grid and max_new_tokens is not None:
         raise PimpError("the lengths task pins output lengths from its grid: drop --max-new-tokens")
@@ -152,6 +154,8 @@ def create_campaign(
         params["duration_s"] = duration_s
     db = open_store(db_path)
     try:
+        if workload is not None:
+            find_trace(db, workload)  # a missing workload is refused now, not at run time
         if grid:
             sample_id = lengths.expand_sample(db, sample_id, task, lengths.context_length(llm))
         return store.create_campaign(
@@ -280,6 +284,7 @@ class _Loop:
         from pimp_tui.measure.llm import open_llm
         from pimp_tui.measure.sensors import PowerMonitor, choose_sensor
         from pimp_tui.measure.tasks import load_task
+        from pimp_tui.measure.tasks.serving import trace_task, workload_of
         from pimp_tui.measure.tested import untested_transformers
 
         untested = untested_transformers()
@@ -288,6 +293,11 @@ class _Loop:
         params = camp["params"]
         task = load_task(camp["task"], camp["prompts"], camp["seed"])
         llm = open_llm(camp["llm"], seed=camp["seed"], notify=self.notify)
+        self.arrivals: list[float] | None = None
+        workload = workload_of(camp["task"])
+        if workload is not None:
+            trace = find_trace(self.db, workload)
+            task, self.arrivals = trace_task(camp["task"], trace, llm.tokenizer, camp["seed"])
         sync = None
         if llm.device.startswith("cuda"):
             import torch
@@ -372,6 +382,7 @@ class _Loop:
                         llm, task, effective, key, sensor, requests=int(camp["prompts"]),
                         duration_s=params.get("duration_s"), idle_watts=idle, on_step=on_step,
                         seed=f"{camp['seed']}:{run['repetition']}", live=live,
+                        arrivals=self.arrivals,
                     )  # fmt: skip
                 else:
                     run_task = task if key is None else for_point(task, run["config"],

@@ -69,3 +69,16 @@ def load_requests(db: sqlite_utils.Database, workload_id: int) -> pl.DataFrame:
         schema={"input_tokens": pl.Int64, "output_tokens": pl.Int64, "timestamp": pl.Float64},
         orient="row",
     )
+
+
+def find_trace(db: sqlite_utils.Database, ref: str) -> list[tuple[int, int, float | None]]:
+    """A workload's requests (by id or name) as (input tokens, output tokens, timestamp)."""
+    workload = find_workload(db, ref)
+    return [
+        (int(n_in), int(n_out), stamp)
+        for n_in, n_out, stamp in db.execute(
+            "SELECT input_tokens, output_tokens, timestamp FROM workload_requests"
+            " WHERE workload_id = ? ORDER BY position",
+            [workload["id"]],
+        ).fetchall()
+    ]

@@ -87,3 +87,33 @@ def test_duration_and_requests_only_for_serving(db_path) -> None:
     with pytest.raises(PimpError, match="serving stream"):
         campaigns.create_campaign(db_path, sample_id=1, task="serving:serving", prompts=2,
                                   llm=str(paths.TINY_LLM))  # fmt: skip
+
+
+def test_a_workload_trace_gives_prompts_and_arrivals(tmp_path) -> None:
+    reasoner = Reasoner(fix_to_host(load_model(SERVING_MODEL), Host(0))[0])
+    config = reasoner.complete({**PARTIALS[0], "srv.StaticBatching": True}, seed=0)
+    path = tmp_path / "pimp.db"
+    db = open_store(path)
+    db.execute("INSERT INTO feature_models (name, uvl) VALUES ('serving', 'features')")
+    db.execute("INSERT INTO samples (model_id, name, algorithm) VALUES (1, 's', 'csv')")
+    db.execute("INSERT INTO configurations (sample_id, position, config) VALUES (1, 0, ?)",
+               [json.dumps(config)])  # fmt: skip
+    db.execute("INSERT INTO workloads (name, requests) VALUES ('trace', 3)")
+    db.conn.executemany(
+        "INSERT INTO workload_requests VALUES (1, ?, ?, ?, ?)",
+        [(0, 12, 5, 100.0), (1, 7, 5, 100.2), (2, 20, 5, 100.5)],
+    )
+    db.conn.commit()
+    db.conn.close()
+    with pytest.raises(PimpError, match="no workload"):
+        campaigns.create_campaign(path, sample_id=1, task="serving:workload:other", prompts=3,
+                                  llm=str(paths.TINY_LLM))  # fmt: skip
+    cid = campaigns.create_campaign(
+        path, sample_id=1, task="serving:workload:trace", prompts=3, repetitions=1,
+        llm=str(paths.TINY_LLM), max_new_tokens=2, sensor="estimate", idle_s=0.1, cooldown_s=0.0,
+    )  # fmt: skip
+    assert campaigns.run_campaign(path, cid) == "done"
+    requests = requests_frame(path, cid).sort("position")
+    # the trace's timestamps are the arrivals (the configuration's bursts are not used)
+    assert requests["arrival_s"].to_list() == pytest.approx([0.0, 0.2, 0.5])
+    assert requests["input_tokens"].to_list() == [12, 7, 20]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -113,6 +113,14 @@ def schedule(
         times = [t for t in times if t <= duration] or times[:1]
     releases = _shaped(times, settings) if kind == "shaped" else list(times)
     return [Arrival(i, a, r) for i, (a, r) in enumerate(zip(times, releases, strict=True))]
+
+
+def replayed(times: Sequence[float], duration: float | None = None) -> list[Arrival]:
+    """A recorded stream: request i arrives (and is released) at times[i], in time order."""
+    kept = [(t, i) for i, t in enumerate(times) if duration is None or t <= duration]
+    if not kept:
+        raise PimpError("no traced request arrives within --duration")
+    return [Arrival(i, t, t) for t, i in sorted(kept)]
 
 
 def _shaped(times: list[float], settings: ServingSettings) -> list[float]:

@@ -31,7 +31,13 @@ from pimp_tui.measure.runner import (
     build_inputs,
 )  # fmt: skip
 from pimp_tui.measure.sensors.base import Sensor
-from pimp_tui.measure.serving.arrivals import Arrival, RealClock, schedule, serving_settings
+from pimp_tui.measure.serving.arrivals import (
+    Arrival,
+    RealClock,
+    replayed,
+    schedule,
+    serving_settings,
+)
 from pimp_tui.measure.serving.loop import Live, Served, aggregates, serve_continuous, serve_static
 from pimp_tui.measure.settings import GenerationSettings, generation_settings, load_key
 from pimp_tui.measure.tasks import Prompt, Task
@@ -53,9 +59,10 @@ def run_serving(
     idle_watts: float = 0.0,
     on_step: Callable[[], None] | None = None,
     live: Live | None = None,
+    arrivals: Sequence[float] | None = None,
 ) -> RunOutcome:
-    """Serve `requests` prompts of `task` (cycled) as the configuration says; never raises
-    for a generation error."""
+    """Serve `requests` prompts of `task` (cycled) as the configuration says, or at the given
+    `arrivals` (a replayed trace's, one per prompt); never raises for a generation error."""
     settings: GenerationSettings | None = None
     token = None
     try:
@@ -64,6 +71,8 @@ def run_serving(
         key = load_key(settings) if key is None else key
         model = llm.model_for(settings.load_kwargs, key, device=settings.device, gpus=settings.gpus)
         stream = schedule(serving, requests, seed, duration_s)
+        if arrivals is not None:
+            stream = replayed(arrivals[:requests], duration_s)
         prompts = [task.prompts[a.index % len(task.prompts)] for a in stream]
         ids = {a.index: _ids(llm, task, p) for a, p in zip(stream, prompts, strict=True)}
         clock = RealClock(on_step)

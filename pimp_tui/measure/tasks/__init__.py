@@ -37,6 +37,8 @@ def load_task(spec: str, count: int, seed: int = 0) -> Task:
     from pimp_tui.measure.tasks import serving
 
     if serving.is_serving(spec):
+        if serving.workload_of(spec):
+            return serving.placeholder(spec)
         source = serving.source_of(spec)
         if serving.is_serving(source) or is_lengths(source) and source != "lengths":
             raise PimpError(f"task {spec!r}: a serving stream takes the prompts of arith, "
