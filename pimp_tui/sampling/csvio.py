@@ -1,9 +1,11 @@
 """Samples as CSV: one column per feature named as in the model, one row per configuration.
 
-Boolean features are written 0/1, typed features as their value, and a deselected typed feature
-as an empty cell. Reading accepts 0/1 and true/false, casts typed values to the feature's type,
-ignores columns that name no feature (task columns, measurements) and rejects a file that lacks
-a feature's column.
+Every CSV of configurations pimp writes (`pimp sample --out`, the Sample pane's export) comes
+from `write_configs`: a Boolean as true/false (as the runs export writes it), a typed feature as
+its value, a deselected typed feature as an empty cell, columns in the model's feature order.
+Reading accepts true/false, 0/1 and yes/no, casts typed values to the feature's type, ignores
+columns that name no feature (task columns, measurements) and rejects a file that lacks a
+feature's column.
 """
 
 from __future__ import annotations
@@ -22,24 +24,28 @@ FALSE = {"0", "false", "no", "off", ""}
 
 
 def format_value(value: Value | None) -> str:
-    if value is None or value is False:
-        return "0" if value is False else ""
-    if value is True:
-        return "1"
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)
 
 
 def write_configs(
-    model: FeatureModel, configs: Iterable[Configuration], out: io.TextIOBase
+    model: FeatureModel | Sequence[str], configs: Iterable[Configuration], out: io.TextIOBase
 ) -> None:
-    names = model.feature_names()
+    """The one CSV writer of configurations: a header of feature names (the model's, in its
+    order, or the names given), then one row per configuration."""
+    names = list(model) if isinstance(model, Sequence) else model.feature_names()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
     for config in configs:
         writer.writerow([format_value(config.get(name)) for name in names])
 
 
-def save_configs(model: FeatureModel, configs: Sequence[Configuration], path: str | Path) -> None:
+def save_configs(
+    model: FeatureModel | Sequence[str], configs: Sequence[Configuration], path: str | Path
+) -> None:
     """Write the configurations to `path`, replacing it atomically."""
     with replaced_atomically(path) as temp, open(temp, "w", newline="", encoding="utf-8") as out:
         write_configs(model, configs, out)

@@ -236,6 +236,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
         )
         view.host_fixes = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
         view.columns = order_columns(model, configs)
+        view.features = model.feature_names()
         self.post_message(self.Generated(view))
         view.coverage = coverage_of(model, configs, t)
         if not worker.is_cancelled:
@@ -347,7 +348,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
     def export(self, view: SampleView, path: str) -> None:
         from pimp_tui.services.sampling import write_csv
 
-        write_csv(path, view.columns, view.configs)
+        write_csv(path, view.features or view.columns, view.configs)
         self.app.call_from_thread(self.notify, f"wrote {len(view.configs)} rows to {path}")
 
     def action_open(self) -> None:

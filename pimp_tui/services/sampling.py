@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ class SampleView:
     revision: int = -1
     """Workspace model revision it was made from (-1: loaded from the store)."""
     columns: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    """The model's features in its order: the columns of the CSV export."""
     host_fixes: list[str] = field(default_factory=list)
     """Constraints the host added before sampling, each with its reason."""
 
@@ -155,28 +156,16 @@ def load_view(db_path: str | Path, sample_id: int) -> SampleView:
         sample_id=sample_id,
         name=meta.get("name", ""),
         columns=order_columns(model, configs),
+        features=model.feature_names(),
     )
 
 
-def write_csv(path: str | Path, columns: list[str], configs: list[Configuration]) -> None:
-    """One row per configuration: true/false for Boolean features, the value or empty; an
-    existing file is replaced atomically."""
-    from pimp_tui.files import replaced_atomically
+def write_csv(path: str | Path, features: list[str], configs: list[Configuration]) -> None:
+    """The sample as `pimp sample --out` writes it (sampling/csvio.py: the model's feature
+    order, true/false); an existing file is replaced atomically."""
+    from pimp_tui.sampling.csvio import save_configs
 
-    names = columns or sorted({k for c in configs for k in c})
-    with replaced_atomically(path) as temp, open(temp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(names)
-        for config in configs:
-            writer.writerow([_csv_value(config.get(n)) for n in names])
-
-
-def _csv_value(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    save_configs(features or sorted({k for c in configs for k in c}), configs, path)
 
 
 @dataclass(frozen=True)

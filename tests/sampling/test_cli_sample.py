@@ -39,7 +39,7 @@ def test_sample_writes_csv_and_stores_it(shop_path, tmp_path, capsys):
     assert code == 0
     rows = _rows(out)
     assert rows[0] == ["Shop", "Payment", "Card", "Cash", "Voucher", "Search", "beams", "temp"]
-    assert all(cell in ("0", "1") for row in rows[1:] for cell in row[:6])
+    assert all(cell in ("true", "false") for row in rows[1:] for cell in row[:6])
     assert {row[6] for row in rows[1:]} <= {"", "1", "2", "4"}
     err = capsys.readouterr().err
     assert "2-wise coverage" in err and "100.00%" in err

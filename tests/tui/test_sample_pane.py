@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
 
+from pimp_tui.sampling.csvio import write_configs
 from pimp_tui.screens.sample import SampleScreen
 from pimp_tui.widgets.rows_table import RowsTable
 from tests.tui.conftest import make_app, settle, type_text
@@ -50,7 +52,11 @@ async def test_two_wise_sample_with_full_coverage_saved_and_exported(tmp_path: P
         with target.open() as handle:
             table = list(csv.reader(handle))
         assert len(table) == rows + 1
-        assert set(table[0]) == set(app.workspace.model.feature_names())
+        # The one CSV format: what `pimp sample --out` writes for the same configurations.
+        written = io.StringIO()
+        write_configs(app.workspace.model, screen.view.configs, written)
+        assert target.read_text() == written.getvalue()
+        assert table[0] == app.workspace.model.feature_names()
 
 
 async def test_uniform_sample_has_the_size_asked_for(tmp_path: Path) -> None:
