@@ -66,6 +66,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="also measure prefill energy (one-token generations) and report "
                          "decode as the rest (always on for the lengths task)")  # fmt: skip
     measure.add_argument("--name", help="campaign name")
+    measure.add_argument("--executor", choices=("local", "ray"),
+                         help="run here (local, the default) or on the slots of a Ray cluster "
+                         "(needs pimp-tui[ray]); a resume keeps the campaign's own")  # fmt: skip
+    measure.add_argument("--address", metavar="ADDR",
+                         help="Ray cluster to join: HOST:PORT or auto (default: $RAY_ADDRESS, "
+                         "else a cluster of this machine alone)")  # fmt: skip
+    measure.add_argument("--gpus-per-run", type=int, metavar="K",
+                         help="whole GPUs per slot (default 1 on a cluster with GPUs; 0: CPU "
+                         "slots)")  # fmt: skip
+    measure.add_argument("--cpus-per-run", type=int, metavar="N",
+                         help="CPUs per slot (default 1)")  # fmt: skip
+    measure.add_argument("--slots", type=int, metavar="N", help="use at most N slots")
     measure.set_defaults(func=measure_command)
 
     campaigns = subparsers.add_parser("campaigns", help="list measurement campaigns")
@@ -87,11 +99,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def measure_command(args: argparse.Namespace) -> int:
     from pimp_tui.services import campaigns
+    from pimp_tui.services.cluster import executor_spec, set_campaign_executor
 
+    asked = any(v is not None for v in (args.executor, args.address, args.gpus_per_run,
+                                        args.cpus_per_run, args.slots))  # fmt: skip
+    spec = executor_spec(args.executor, args.address, args.gpus_per_run, args.cpus_per_run,
+                         args.slots)  # fmt: skip
     if args.resume is not None:
         if args.feature_model or args.sample:
             raise PimpError("measure: --resume ID takes no FEATURE_MODEL or --sample")
         campaign_id = args.resume
+        if asked:
+            set_campaign_executor(args.db, campaign_id, spec)
     else:
         planned = campaigns.plan_campaign(campaigns.CampaignRequest(
             args.db, sample=args.sample, feature_model=args.feature_model,
@@ -101,6 +120,7 @@ def measure_command(args: argparse.Namespace) -> int:
             sensor=args.sensor, seed=args.seed, max_new_tokens=args.max_new_tokens,
             warmup=not args.no_warmup, prefill_split=args.prefill_split, name=args.name,
             cooldown_s=args.cooldown, idle_s=args.idle, hz=args.hz, cpu_watts=args.cpu_watts,
+            executor=spec,
         ))  # fmt: skip
         for fix in planned.host_fixes:
             print(f"pimp: fixed by the host: {fix}", file=sys.stderr)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pimp_tui.errors import PimpError
 from pimp_tui.measure.eta import campaign_remaining_s
+from pimp_tui.measure.executors import ExecutorSpec
 from pimp_tui.store import campaigns as store
 from pimp_tui.store import control
 from pimp_tui.store.db import open_store
@@ -108,6 +109,7 @@ def create_campaign(
     hz: float = DEFAULT_HZ,
     name: str | None = None,
     prefill_split: bool = False,
+    executor: Mapping[str, Any] | None = None,
     cpu_watts: float | None = None,
     duration_s: float | None = None,
 ) -> int:
@@ -140,7 +142,7 @@ def create_campaign(
     grid = lengths.is_lengths(task)
     if grid and max_new_tokens is not None:
         raise PimpError("the lengths task pins output lengths from its grid: drop --max-new-tokens")
-    params = {
+    params: dict[str, Any] = {
         "max_new_tokens": max_new_tokens,
         "cooldown_s": cooldown_s,
         "idle_s": idle_s,
@@ -148,6 +150,8 @@ def create_campaign(
         "hz": hz,
         "prefill_split": prefill_split or grid,
     }
+    if executor is not None and executor.get("kind", "local") != "local":
+        params["executor"] = dict(executor)
     if cpu_watts is not None:
         params["cpu_watts"] = float(cpu_watts)
     if duration_s is not None:
@@ -174,11 +178,17 @@ def run_campaign(
     pause: threading.Event | None = None,
     cancel: threading.Event | None = None,
     notify: Callable[[str], None] | None = None,
+    executor: ExecutorSpec | None = None,
 ) -> str:
-    """Run (or resume) every pending run; returns the campaign's final status."""
+    """Run (or resume) every pending run; returns the campaign's final status.
+
+    `executor` (default: the one the campaign was started with, else local) is recorded in
+    the campaign, so later resumes use it too."""
     db = open_store(db_path)
     try:
-        return _Loop(db, db_path, campaign_id, on_event, pause, cancel, notify).run()
+        loop = _Loop(db, db_path, campaign_id, on_event, pause, cancel, notify)
+        loop.executor = executor
+        return loop.run()
     finally:
         db.conn.close()
 
@@ -225,6 +235,7 @@ class _Loop:
         self.control: str | None = None
         self.last_control = 0.0
         self.unix_offset = time.time() - time.monotonic()
+        self.executor: ExecutorSpec | None = None
 
     def _stopping(self) -> bool:
         return self.pause.is_set() or self._cancelled() or self.control is not None
@@ -263,7 +274,7 @@ class _Loop:
             self.notify(f"{again} interrupted run(s) will be redone")
         try:
             with _Heartbeat(self.db_path, self.id):
-                status = self._run(camp)
+                status = self._execute(camp)
         except KeyboardInterrupt:
             store.set_status(self.db, self.id, "paused", error="interrupted", control=None)
             raise
@@ -279,6 +290,20 @@ class _Loop:
         store.set_status(self.db, self.id, status, error=error, control=None)
         self.emit(CampaignStatus(self.id, status, error or ""))
         return status
+
+    def _execute(self, camp: dict[str, Any]) -> str:
+        """On this machine, or spread over a Ray cluster's slots."""
+        from pimp_tui.store.slots import set_executor
+
+        stored = ExecutorSpec.from_params(camp["params"])
+        spec = self.executor or stored
+        if spec != stored:
+            set_executor(self.db, self.id, spec.to_params())
+        if spec.kind == "ray":
+            from pimp_tui.measure.executors.ray import run_on_ray
+
+            return run_on_ray(self, camp, spec)
+        return self._run(camp)
 
     def _run(self, camp: dict[str, Any]) -> str:
         from pimp_tui.measure.llm import open_llm
@@ -330,11 +355,16 @@ class _Loop:
             llm.release()
 
     def _runs(self, camp, task, llm, sensor, monitor, idle: float) -> str:  # noqa: ANN001
-        from pimp_tui.measure.runner import run_configuration, run_context, warm_up
+        from pimp_tui.measure.execute import (
+            effective_of,
+            execute,
+            hardware_labels,
+            prepare,
+            trace_rows,
+        )
+        from pimp_tui.measure.runner import run_context
         from pimp_tui.measure.serving.loop import Live
         from pimp_tui.measure.serving.run import run_serving
-        from pimp_tui.measure.settings import effective_configuration, generation_settings, load_key
-        from pimp_tui.measure.tasks.lengths import for_point, pinned_values
         from pimp_tui.measure.tasks.serving import is_serving
 
         serving = is_serving(camp["task"])
@@ -347,21 +377,14 @@ class _Loop:
         eta = campaign_remaining_s(self.db, self.id)
         self.emit(CampaignProgress(self.id, done, failed, total, 0.0, eta))
         context = {"llm": camp["llm"], "task": camp["task"], **run_context(llm)}
+        labels = hardware_labels(sensor)
         for run in pending:
             self._check_control(force=True)
             if self._stopping():
                 break
             # What this run runs with, written before it starts: every window shows it.
-            effective = effective_configuration(
-                run["config"], max_new_tokens=params.get("max_new_tokens"),
-                pinned=pinned_values(task, run["config"]), cost_only=llm.cost_only,
-            )  # fmt: skip
-            try:
-                key: Hashable | None = load_key(generation_settings(effective))
-            except Exception:  # the runner records a configuration the mapping rejects
-                key = None
-            if key is not None and params.get("warmup", True) and key != llm.load_key:
-                warm_up(llm, task, effective, key)
+            effective = effective_of(run["config"], params, task, llm.cost_only)
+            key = prepare(llm, task, effective, params)
             # Samples since the last run (cooldown, model load, warm-up) are not this run's.
             self.emit(PowerTrace(self.id, None, self._publish(monitor.drain())))
             store.start_run(self.db, self.id, run["id"], effective=effective, context=context)
@@ -384,13 +407,10 @@ class _Loop:
                         seed=f"{camp['seed']}:{run['repetition']}", live=live,
                         arrivals=self.arrivals,
                     )  # fmt: skip
+                    outcome.metrics.update(labels)
                 else:
-                    run_task = task if key is None else for_point(task, run["config"],
-                                                                  llm.tokenizer)  # fmt: skip
-                    outcome = run_configuration(
-                        llm, run_task, effective, key, sensor, idle_watts=idle, on_step=on_step,
-                        prefill_split=bool(params.get("prefill_split")),
-                    )  # fmt: skip
+                    outcome = execute(llm, task, sensor, effective, key, run["config"], params,
+                                      idle, on_step, labels)  # fmt: skip
             except _StopNow:
                 set_live_serving(self.db, self.id, run["id"], None)
                 control.abandon_run(self.db, run["id"])
@@ -400,8 +420,7 @@ class _Loop:
                 set_live_serving(self.db, self.id, run["id"], None)
             monitor.sample_now()
             trace.extend(self._publish(monitor.drain()))
-            rows = [(s.t - t0, s.device, s.watts, s.temperature_c, s.sm_clock_mhz,
-                     s.utilisation_pct, s.memory_used_mib) for s in trace]  # fmt: skip
+            rows = trace_rows(trace, t0)
             control.store_run_details(self.db, run["id"], outcome.outputs, outcome.traceback)
             store.finish_run(self.db, run["id"], outcome.status, outcome.metrics,
                              outcome.error, rows, outcome.requests)  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 NON_TARGETS = {
     "memory_source", "sensor", "energy_method", "power_source", "settings", "versions",
-    "short_window", "prefill_short_window", "requests", "correct",
+    "short_window", "prefill_short_window", "requests", "correct", "node", "slot", "gpu_driver",
 }  # fmt: skip
 
 

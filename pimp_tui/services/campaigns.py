@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pimp_tui.errors import PimpError
 from pimp_tui.measure.campaign import CampaignProgress, RunFinished, RunStarted
 from pimp_tui.measure.eta import format_duration
+from pimp_tui.measure.executors import ExecutorSpec
 from pimp_tui.services import open_db
 
 if TYPE_CHECKING:
@@ -192,6 +193,8 @@ class CampaignRequest:
     hz: float | None = None
     cpu_watts: float | None = None
     """The estimate sensor's watts per busy core (None: its default)."""
+    executor: ExecutorSpec = field(default_factory=ExecutorSpec)
+    """Where the runs execute: here, or the slots of a Ray cluster (services.cluster)."""
 
 
 @dataclass
@@ -228,6 +231,7 @@ def plan_campaign(request: CampaignRequest) -> Planned:
         repetitions=request.repetitions, llm=request.llm, sensor=request.sensor,
         seed=request.seed, max_new_tokens=request.max_new_tokens, warmup=request.warmup,
         name=request.name, prefill_split=request.prefill_split, duration_s=request.duration_s,
+        executor=request.executor.to_params(),
         **{k: v for k, v in options.items() if v is not None},
     )  # fmt: skip
     return Planned(campaign_id, fixes)
@@ -238,6 +242,7 @@ def _sample_for(request: CampaignRequest) -> tuple[int, list[str]]:
     from pimp_tui.measure.llm import resolve
     from pimp_tui.measure.tasks import load_task
     from pimp_tui.sampling import draw
+    from pimp_tui.services.cluster import sampling_host
     from pimp_tui.services.sampling import fix_to_host, store_model
     from pimp_tui.store.samples import save_sample
     from pimp_tui.variability.io import load_model
@@ -247,7 +252,8 @@ def _sample_for(request: CampaignRequest) -> tuple[int, list[str]]:
     resolve(request.llm)
     load_task(request.task, request.prompts, request.seed)
     params: dict[str, Any] = {"t": request.t, "size": request.size, "seed": request.seed}
-    model, fixes = fix_to_host(base, "auto")
+    # Only what this host (or one slot of the cluster) runs is sampled.
+    model, fixes = fix_to_host(base, sampling_host(request.executor))
     host = [f"{fix.constraint} ({fix.reason})" for fix in fixes]
     if host:
         params["host"] = host

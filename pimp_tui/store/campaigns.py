@@ -65,6 +65,9 @@ METRIC_COLUMNS = (
     "prefill_passes",
     "prefill_short_window",
     *SERVING_COLUMNS,
+    "node",
+    "slot",
+    "gpu_driver",
 )
 
 

@@ -270,4 +270,29 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        10,
+        """
+        -- the hardware a run ran on (every executor), and the slots of a cluster campaign
+        ALTER TABLE runs ADD COLUMN node TEXT;         -- host name of the machine that ran it
+        ALTER TABLE runs ADD COLUMN slot TEXT;         -- 'local', or a cluster slot: NODE/gpu0,1
+        ALTER TABLE runs ADD COLUMN gpu_driver TEXT;   -- NVIDIA driver version, NULL on CPU
+        ALTER TABLE live_power ADD COLUMN slot TEXT;   -- NULL: the local executor
+        CREATE TABLE campaign_slots (                  -- the slots of a campaign on a cluster
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+            slot TEXT NOT NULL,
+            node TEXT NOT NULL,
+            state TEXT NOT NULL,                       -- starting, idle, running, lost, done
+            run_id INTEGER,                            -- the run in flight
+            pid INTEGER,                               -- the slot's process, on its node
+            devices TEXT,                              -- CUDA_VISIBLE_DEVICES, NULL on CPU
+            gpu_model TEXT,
+            sensor TEXT,
+            idle_watts REAL,
+            message TEXT,
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            PRIMARY KEY (campaign_id, slot)
+        );
+        """,
+    ),
 ]

@@ -115,6 +115,15 @@ class NvmlSensor:
         return {g.index: g.name for g in self._gpus}
 
     @property
+    def driver_version(self) -> str | None:
+        """The NVIDIA driver's version, as NVML reports it."""
+        try:
+            version = self._nvml.nvmlSystemGetDriverVersion()
+        except self._nvml.NVMLError:
+            return None
+        return version.decode() if isinstance(version, bytes) else str(version)
+
+    @property
     def power_source(self) -> str:
         sources = {g.index: INSTANT if g.instant else AVERAGE for g in self._gpus}
         if len(set(sources.values())) == 1:
