@@ -51,7 +51,10 @@ def serving_settings(config: Mapping[str, Any]) -> ServingSettings:
     plain = {key.rpartition(".")[2]: value for key, value in config.items()}
     batching = "continuous" if plain.get("ContinuousBatching") is True else "static"
     tokens = plain.get("max_batch_tokens")
-    common = {"batching": batching, "max_batch_tokens": None if tokens is None else int(tokens)}
+    common: dict[str, Any] = {
+        "batching": batching,
+        "max_batch_tokens": None if tokens is None else int(tokens),
+    }
     if plain.get("Poisson") is True:
         return ServingSettings(**common, arrival="poisson", rate=_positive(plain, "arrival_rate"))
     if plain.get("Bursts") is True:

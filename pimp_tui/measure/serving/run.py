@@ -207,7 +207,7 @@ class _Continuous:
         )  # fmt: skip
 
     def collect(self, until: float | None) -> list[tuple[int, Served]]:
-        found = []
+        found: list[tuple[int, Served]] = []
         while True:
             if self.tick:
                 self.tick()
