@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Select, Static
 
 SENSORS = [("automatic (nvml > rapl > estimate)", ""), ("nvml", "nvml"), ("rapl", "rapl"),
            ("estimate", "estimate")]  # fmt: skip
+EXECUTORS = [("local (this machine)", "local"), ("ray (the slots of a Ray cluster)", "ray")]
 
 
 class CampaignForm(ModalScreen["dict[str, Any] | None"]):
@@ -79,6 +80,22 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
                 )  # fmt: skip
                 yield Label("cooldown s")
                 yield Input(str(d.get("cooldown_s", 0.5)), compact=True, id="f-cool", type="number")
+                yield Label("runs on")
+                yield Select(
+                    EXECUTORS, value=d.get("executor", "local"), allow_blank=False,
+                    compact=True, id="f-executor",
+                )  # fmt: skip
+                yield Label("ray address")
+                yield Input(
+                    d.get("address") or "", compact=True, id="f-address",
+                    placeholder="HOST:PORT, auto, or empty: $RAY_ADDRESS / this machine",
+                )  # fmt: skip
+                yield Label("GPUs per slot")
+                yield Input(
+                    "" if d.get("gpus_per_run") is None else str(d["gpus_per_run"]),
+                    compact=True, id="f-gpus", type="integer",
+                    placeholder="empty: 1 with GPUs, else CPU slots (0)",
+                )  # fmt: skip
             yield Static(
                 "task: arith | gsm8k | humaneval | jsonl:PATH · model: smollm2, a local directory, "
                 "a cached HF id or config:PATH",
@@ -109,6 +126,10 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
             raise ValueError("cpu W/core must be a number of watts") from None
         if not cpu_watts > 0:
             raise ValueError("cpu W/core must be above 0")
+        executor = str(self.query_one("#f-executor", Select).value)
+        gpus = integer("f-gpus", "GPUs per slot", 0) if text("f-gpus") else None
+        if executor == "local" and (text("f-address") or gpus is not None):
+            raise ValueError("ray address and GPUs per slot need runs on: ray")
         return {
             "cpu_watts": cpu_watts,
             "sample": str(self.query_one("#f-sample", Select).value),
@@ -119,6 +140,9 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
             "max_new_tokens": integer("f-tokens", "max tokens"),
             "sensor": str(self.query_one("#f-sensor", Select).value),
             "cooldown_s": cooldown,
+            "executor": executor,
+            "address": text("f-address") or None,
+            "gpus_per_run": gpus,
         }
 
     def action_enter(self) -> None:

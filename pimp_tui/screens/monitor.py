@@ -365,12 +365,15 @@ GPUs' idle power (labelled), or says that nothing runs.
         """Plan the campaign on the stored sample (nothing is sampled again) and hand it to a
         process of its own."""
         from pimp_tui.services.campaigns import CampaignRequest, start_campaign
+        from pimp_tui.services.cluster import executor_spec
 
+        executor = executor_spec(values.get("executor"), values.get("address"),
+                                 values.get("gpus_per_run"))  # fmt: skip
         started = start_campaign(CampaignRequest(
             self.pimp.db_path, sample=int(values["sample"]), task=values["task"],
             prompts=values["prompts"], repetitions=values["repetitions"], llm=values["llm"],
             sensor=values["sensor"] or None, max_new_tokens=values["max_new_tokens"],
-            cooldown_s=values["cooldown_s"], cpu_watts=values.get("cpu_watts"),
+            cooldown_s=values["cooldown_s"], cpu_watts=values.get("cpu_watts"), executor=executor,
         ))  # fmt: skip
         campaign_id = started.campaign_id
         self.app.call_from_thread(self._started, campaign_id, started.pid)

@@ -74,6 +74,7 @@ async def test_the_campaign_form_starts_on_enter_from_any_field_and_on_ctrl_s(tm
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert results[-1]["sample"] == "2" and results[-1]["cpu_watts"] == 30.0
+        assert results[-1]["executor"] == "local" and results[-1]["gpus_per_run"] is None
 
         app.push_screen(CampaignForm(samples, {}), results.append)
         await pilot.pause()
@@ -236,3 +237,23 @@ async def test_the_monitor_writes_the_campaign_report_where_asked(tmp_path, monk
         await settle(pilot)
     assert calls == [(tmp_path / "pimp.db", campaign_id, tmp_path / "pimp-report-1.html")]
     assert (tmp_path / "pimp-report-1.html").exists()
+
+
+async def test_the_campaign_form_chooses_a_ray_cluster_and_refuses_ray_fields_for_local(tmp_path):
+    app = make_app(tmp_path)
+    samples = [("1", "#1 pairs (4)")]
+    async with app.run_test(size=(80, 24)) as pilot:
+        results: list = []
+        app.push_screen(CampaignForm(samples, {}), results.append)
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#f-address", Input).value = "10.0.0.1:6379"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not results and "need runs on: ray" in text_of(app, "#form-error")
+        form.query_one("#f-executor", Select).value = "ray"
+        form.query_one("#f-gpus", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert results[-1]["executor"] == "ray" and results[-1]["gpus_per_run"] == 2
+        assert results[-1]["address"] == "10.0.0.1:6379"
