@@ -315,6 +315,11 @@ GPUs' idle power (labelled), or says that nothing runs.
             if state.serving is not None:
                 now.append("\n")
                 now.append_text(serving_text(state.serving))
+        if state.slots and camp["alive"]:
+            from pimp_tui.services.monitor import slot_lines
+
+            for line in slot_lines(state.slots):
+                now.append("\n" + line, style="cyan")
         elif camp.get("error") and camp["status"] in ("failed", "paused"):
             now.append(f"error: {camp['error']}", style="red")
         elif not camp["alive"] and camp["status"] not in ("done", "cancelled"):

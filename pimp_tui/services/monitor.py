@@ -28,6 +28,8 @@ class CampaignState:
     """The serving run in flight: requests arrived, in flight and finished, latencies so far,
     and `joules_per_request` (the live power integrated since the run started, per finished
     request: None until one has finished)."""
+    slots: list[dict[str, Any]] = field(default_factory=list)
+    """On a Ray cluster: every slot (node, slot, state, run in flight, latest watts), by node."""
     hidden: set[str] | None = None
     """Abstract features of the sample's model, left out of configuration summaries (asked for
     with `context`)."""
@@ -65,9 +67,28 @@ def campaign_state(
             state.live = live_power(db, cid, live_after)
             state.eta_s = campaign_remaining_s(db, cid)
             state.serving = _serving(db, cid, state.running)
+            state.slots = _slots(db, cid)
         return state
     finally:
         db.close()
+
+
+def _slots(db: Any, campaign_id: int) -> list[dict[str, Any]]:
+    from pimp_tui.store.slots import campaign_slots, latest_slot_power
+
+    watts = latest_slot_power(db, campaign_id)
+    return [{**row, "watts": watts.get(row["slot"])} for row in campaign_slots(db, campaign_id)]
+
+
+def slot_lines(slots: list[dict[str, Any]]) -> list[str]:
+    """One line per node: each slot's state, run in flight and latest power."""
+    by_node: dict[str, list[str]] = {}
+    for slot in slots:
+        name = slot["slot"].rsplit("/", 1)[-1]
+        what = f"run {slot['run_id']}" if slot["state"] == "running" else slot["state"]
+        power = "" if slot.get("watts") is None else f" {slot['watts']:.0f} W"
+        by_node.setdefault(slot["node"], []).append(f"{name} {what}{power}")
+    return [f"{node}: " + " · ".join(parts) for node, parts in sorted(by_node.items())]
 
 
 def _serving(db: Any, campaign_id: int, running: dict[str, Any] | None) -> dict | None:
