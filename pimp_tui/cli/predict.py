@@ -107,6 +107,8 @@ def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm", help="only runs of this model (default: the newest campaign's)")
     parser.add_argument("--task", help="only runs of this task (default: the newest campaign's)")
     parser.add_argument("--device", help="only runs on this device, e.g. cpu or cuda")
+    parser.add_argument("--hardware", help="only runs on this GPU or CPU model (the runs' "
+                        "hardware column, e.g. 'NVIDIA A100-SXM4-80GB')")  # fmt: skip
     parser.add_argument(
         "--mix", action="store_true", help="learn across models, tasks and devices (as features)"
     )
@@ -115,7 +117,8 @@ def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
 def _dataset(args: argparse.Namespace) -> Any:
     from pimp_tui.services.datasets import DatasetRequest
 
-    return DatasetRequest(args.campaign, args.llm, args.task, args.device, args.mix)
+    return DatasetRequest(args.campaign, args.llm, args.task, args.device, args.mix,
+                          hardware=args.hardware)  # fmt: skip
 
 
 def _bench(args: argparse.Namespace) -> int:

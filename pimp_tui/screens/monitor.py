@@ -318,8 +318,8 @@ GPUs' idle power (labelled), or says that nothing runs.
         if state.slots and camp["alive"]:
             from pimp_tui.services.monitor import slot_lines
 
-            for line in slot_lines(state.slots):
-                now.append("\n" + line, style="cyan")
+            for node_line in slot_lines(state.slots):
+                now.append("\n" + node_line, style="cyan")
         elif camp.get("error") and camp["status"] in ("failed", "paused"):
             now.append(f"error: {camp['error']}", style="red")
         elif not camp["alive"] and camp["status"] not in ("done", "cancelled"):

@@ -36,12 +36,14 @@ class DatasetRequest:
     """Learn across models, tasks and devices: their columns become features."""
     average: bool = True
     """One row per configuration and context (repetitions averaged); False: one per run."""
+    hardware: str | None = None
+    """Only runs on this GPU or CPU model (the `hardware` column)."""
 
     def source(self) -> str:
         """How a stored predictor names its data ('campaign:ID' or 'campaigns', then any
         choice: 'campaigns;llm=smollm2;mix')."""
         parts = [f"campaign:{self.campaign}" if self.campaign is not None else "campaigns"]
-        parts += [f"{k}={getattr(self, k)}" for k in ("llm", "task", "device")
+        parts += [f"{k}={getattr(self, k)}" for k in ("llm", "task", "device", "hardware")
                   if getattr(self, k) is not None]  # fmt: skip
         parts += ["mix"] if self.mix else []
         parts += ["runs"] if not self.average else []
@@ -104,7 +106,7 @@ def load_dataset(db_path: str | Path, request: DatasetRequest | None = None) -> 
     finally:
         db.close()
     rows = frame.to_dicts()
-    for key in ("llm", "task", "device"):
+    for key in ("llm", "task", "device", "hardware"):
         wanted = getattr(request, key)
         if wanted is not None:
             rows = [r for r in rows if r.get(key) == wanted]

@@ -4,6 +4,7 @@ run in flight and latest power; and the executor a campaign keeps for its resume
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,37 @@ def test_without_ray_the_ray_executor_names_the_extra_that_installs_it(tmp_path,
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert "pip install 'pimp-tui[ray]'" in err and "\n" not in err and "Traceback" not in err
+
+
+def test_predictors_learn_from_one_hardware_or_from_all_with_hardware_as_a_feature(tmp_path):
+    from pimp_tui.services.datasets import DatasetRequest, load_dataset
+    from tests.tui.conftest import SMALL_MODEL
+    from tests.tui.seed_data import measured_store
+
+    store = str(tmp_path / "pimp.db")
+    measured_store(Path(store), SMALL_MODEL)
+    alone = load_dataset(store)
+    db = open_store(store)
+    try:  # the same runs again on other hardware, at twice the energy
+        llm = alone.contexts[0]["llm"]
+        cid = campaigns.create_campaign(db, sample_id=1, task="arith", prompts=2, repetitions=1,
+                                        llm=llm, sensor="estimate")  # fmt: skip
+        for run in campaigns.pending_runs(db, cid):
+            energy = db.execute(
+                "SELECT AVG(energy_j) FROM runs WHERE configuration_id = ? AND status = 'done'",
+                [run["configuration_id"]],
+            ).fetchone()[0]
+            context = {**alone.contexts[0], "hardware": "NVIDIA A100-SXM4-80GB"}
+            campaigns.start_run(db, cid, run["id"], effective=run["config"], context=context)
+            campaigns.finish_run(db, run["id"], "done", {"energy_j": 2 * energy, "slot": "n/gpu0"})
+    finally:
+        db.close()
+    before = sorted(alone.targets["energy_j"])
+    old = load_dataset(store, DatasetRequest(hardware=alone.contexts[0]["hardware"]))
+    assert sorted(old.targets["energy_j"]) == pytest.approx(before)
+    new = load_dataset(store, DatasetRequest(hardware="NVIDIA A100-SXM4-80GB"))
+    assert sorted(new.targets["energy_j"]) == pytest.approx([2 * v for v in before])
+    mixed = load_dataset(store, DatasetRequest(mix=True))
+    assert "hardware" in mixed.features and len(mixed.configs) == 2 * len(alone.configs)
+    request = DatasetRequest(hardware="NVIDIA A100-SXM4-80GB")
+    assert DatasetRequest.from_source(request.source()) == request
