@@ -72,8 +72,10 @@ INT_ARGUMENTS = (
     "prompt_lookup_num_tokens",
     "max_matching_ngram_size",
     "max_new_tokens",
-    "min_new_tokens",
 )
+PINNED_ARGUMENTS = ("min_new_tokens",)
+"""Integer generate() arguments no feature names: values an effective configuration gets from
+its task (a lengths point) or its model (a cost-only one)."""
 FLOAT_ARGUMENTS = (
     "temperature",
     "top_p",
@@ -118,7 +120,7 @@ def generation_settings(config: Mapping[str, Value | None]) -> GenerationSetting
     for name in FLOAT_ARGUMENTS:
         if config.get(name) is not None:
             generate[name] = float(config[name])  # type: ignore[arg-type]
-    for name in INT_ARGUMENTS:
+    for name in (*INT_ARGUMENTS, *PINNED_ARGUMENTS):
         if config.get(name) is not None:
             generate[name] = _integer(name, config[name])  # type: ignore[arg-type]
     if config.get("early_stopping") is not None:
