@@ -88,6 +88,10 @@ def _inspect(path: Path) -> int:
             pages = 0
         if pages == 0:  # SQLite reads a few bytes that are no database as an empty one
             raise PimpError(f"{path}: not a SQLite file, so not a pimp store: give another --db")
+        # One snapshot for the version and the tables: another process may be migrating
+        # this store right now, and a version read before its commit with tables read after
+        # would look like a store altered by someone else.
+        conn.execute("BEGIN")
         if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
             if problems != ["ok"]:
@@ -102,6 +106,7 @@ def _inspect(path: Path) -> int:
                 f"({SCHEMA_VERSION}): upgrade pimp"
             )
         found = _tables(conn)
+        conn.execute("ROLLBACK")
     except sqlite3.DatabaseError as exc:
         raise describe_failure(exc, path) from None
     finally:

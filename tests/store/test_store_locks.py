@@ -33,3 +33,25 @@ def test_commits_stay_visible_to_other_processes_after_a_second_open(tmp_path: P
             )
         assert _seen_by_another_process(path) == expected
     first.conn.close()
+
+
+def test_a_new_store_opened_by_several_connections_at_once_is_never_taken_for_a_foreign_file(
+    tmp_path: Path,
+) -> None:
+    """While one connection migrates a new store, others opening it see either the store before
+    a migration or after it, never a version from one and tables from another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for attempt in range(6):
+        path = tmp_path / f"pimp{attempt}.db"
+
+        def open_and_close(path: Path) -> str:
+            try:
+                open_store(path).close()
+                return "ok"
+            except Exception as exc:  # the message is what the test reports
+                return str(exc)
+
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(open_and_close, [path] * 8))
+        assert outcomes == ["ok"] * 8
