@@ -187,10 +187,14 @@ def test_every_output_length_runs_in_full(
         assert check.check(config) is None, partial
 
 
-def test_500_random_valid_configurations_pass_validate_and_generate(
+RANDOM_DRAWS = 80
+"""A draw the suite affords; benchmarks/hf_validity.py draws 300 and more."""
+
+
+def test_random_valid_configurations_pass_validate_and_generate(
     reasoner: Reasoner, check: SettingsCheck
 ):
-    configs = random_completions(reasoner, 500, seed=0)
+    configs = random_completions(reasoner, RANDOM_DRAWS, seed=0)
     failures = []
     for index, config in enumerate(configs):
         settings = generation_settings(config)
@@ -201,7 +205,7 @@ def test_500_random_valid_configurations_pass_validate_and_generate(
         problem = problem or check.check(config, max_new_tokens=CHECK_TOKENS)
         if problem:
             failures.append((index, settings, problem))
-    assert failures == [], f"{len(failures)} of 500 failed"
+    assert failures == [], f"{len(failures)} of {RANDOM_DRAWS} failed"
     # Different configurations are different settings: no choice is a no-op.
     distinct = {tuple(sorted(c.items(), key=lambda kv: kv[0])) for c in configs}
     assert len({repr(generation_settings(c)) for c in configs}) == len(distinct)
