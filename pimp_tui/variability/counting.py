@@ -77,6 +77,8 @@ class _Dpll:
 
     def count(self, clauses: list[Clause]) -> int:
         """Models of `clauses` over exactly the variables they mention."""
+        if len(clauses) == 1:
+            return _one_clause(clauses[0])
         key = frozenset(clauses)
         if key in self.cache:
             return self.cache[key]
@@ -103,6 +105,15 @@ class _Dpll:
             total += branch
         self.cache[key] = total
         return total
+
+
+def _one_clause(clause: Clause) -> int:
+    """Models of one clause over the variables it mentions: all but the one assignment that
+    falsifies every literal (none if it holds a literal and its negation). A long disjunction
+    is counted at once: branching on it would go one level deeper per literal."""
+    literals = set(clause)
+    variables = {abs(lit) for lit in literals}
+    return 2 ** len(variables) - (0 if len(variables) < len(literals) else 1)
 
 
 def _occurrences(clauses: list[Clause]) -> dict[int, list[int]]:

@@ -190,6 +190,13 @@ def test_a_long_disjunction_is_reasoned_about(tmp_path, capsys) -> None:
     assert reasoner.core_features() == ["R"]
 
 
+def test_a_ten_thousand_term_disjunction_is_counted(tmp_path, capsys) -> None:
+    path = tmp_path / "or.uvl"
+    path.write_text(_flat(10_000), encoding="utf-8")
+    assert main(["model", "count", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == str(2**10_000 - 1)
+
+
 def test_chains_are_balanced_with_the_extra_term_on_the_left() -> None:
     a, b, c, d, e = (Ref(n) for n in "ABCDE")
     assert chain("&", [a, b, c]) == Logic("&", Logic("&", a, b), c)

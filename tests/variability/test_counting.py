@@ -60,6 +60,15 @@ def test_counts_beyond_machine_integers_are_exact() -> None:
     assert count_models([[1, 2]], 100) == 3 * 2**98
 
 
+def test_long_clauses_are_counted_without_one_branch_per_literal() -> None:
+    n = 10_000
+    every = list(range(1, n + 1))
+    assert count_models([every], n + 2) == (2**n - 1) * 4
+    assert count_models([every, [-v for v in every]], n) == 2**n - 2
+    assert count_models([every], n, assumptions=[-1, -2]) == 2 ** (n - 2) - 1
+    assert count_models([[1, 1, 2], [3, -3, 4]], 4) == 3 * 4
+
+
 @given(small_models())
 @settings(max_examples=80, deadline=None)
 def test_count_of_an_encoding_equals_enumerated_configurations(model) -> None:
