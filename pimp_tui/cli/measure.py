@@ -146,8 +146,9 @@ def campaigns_command(args: argparse.Namespace) -> int:
 
     header = ("id", "status", "done", "failed", "total", "sample", "task", "prompts", "reps",
               "llm", "sensor", "heartbeat")  # fmt: skip
+    rows = campaigns(args.db)  # read first: a store refused prints no header
     print("\t".join(header))
-    for row in campaigns(args.db):
+    for row in rows:
         values = (row["id"], row["shown_status"], row["done"], row["failed"], row["total"],
                   row["sample_id"], row["task"], row["prompts"], row["repetitions"], row["llm"],
                   row["sensor"] or "auto", row["heartbeat_at"] or "-")  # fmt: skip

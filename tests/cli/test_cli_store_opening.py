@@ -69,6 +69,14 @@ def test_another_programs_sqlite_file_is_refused_untouched(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([model_file.name, path.name])
 
 
+@pytest.mark.parametrize("argv", [["campaigns"], ["sample", "list"], ["export", "runs"]])
+def test_a_refused_store_prints_no_data(argv: list[str], tmp_path: Path, capsys) -> None:
+    path = _foreign(tmp_path / "theirs.db", *FOREIGN["conflicting table"])
+    assert main(["--db", str(path), *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "not a pimp store" in err
+
+
 def test_a_newer_schema_is_refused_untouched(tmp_path: Path, capsys) -> None:
     path = _foreign(tmp_path / "newer.db", "CREATE TABLE t (x)", "PRAGMA user_version = 999")
     before = digest(path)
