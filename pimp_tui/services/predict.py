@@ -134,7 +134,7 @@ def target_choices(db_path: str | Path) -> list[tuple[str, str]]:
 
 TRAIN_STAGES = {
     "cross-validating": 4.0,
-    "learning curve": 2.4,
+    "learning curve": 1.5,
     "fitting on every configuration": 1.0,
     "importance and interactions": 0.6,
 }
@@ -209,7 +209,7 @@ def readable(column: str) -> str:
 
 CV_FOLDS = 5
 CURVE_REPEATS = 2
-CURVE_FRACTIONS = (0.2, 0.4, 0.6)
+CURVE_FRACTIONS = (0.25, 0.5)
 """Random splits per size and sizes of the learning curve below the cross-validation's
 (k-1)/k: it shows a trend, and it is the dearest part of training (one fit per split)."""
 IMPORTANCE_REPEATS = 2
