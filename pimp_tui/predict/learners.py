@@ -201,9 +201,12 @@ class _Boosting:
         from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 
         if len(t) <= HISTOGRAM_ROWS:
+            # One row leaves no row out of a subsample, and the out-of-bag loss then divides
+            # by zero: such a fit (a fold of a two-row table) uses its row every time.
+            subsample = self.subsample if len(t) > 1 else 1.0
             self.model = GradientBoostingRegressor(
                 n_estimators=self.n_estimators, learning_rate=self.learning_rate,
-                max_depth=self.max_depth, subsample=self.subsample, random_state=self.seed,
+                max_depth=self.max_depth, subsample=subsample, random_state=self.seed,
             )  # fmt: skip
         else:
             self.model = HistGradientBoostingRegressor(

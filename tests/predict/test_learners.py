@@ -54,6 +54,14 @@ def test_a_handful_of_rows_never_silences_a_member_of_the_blend() -> None:
     assert max(many.values()) > max(few.values())  # more rows, more decisive weights
 
 
+@pytest.mark.parametrize("name", sorted(LEARNERS))
+def test_every_learner_fits_two_rows(name: str) -> None:
+    """The smallest point of a learning curve: its folds hold one row each."""
+    x, y = _data()
+    pred = make_learner(name).fit(x[:2], y[:2]).predict(x[2:5])
+    assert pred.shape == (3,) and np.all(np.isfinite(pred))
+
+
 def test_targets_with_zero_or_negatives_are_fitted_without_the_log() -> None:
     x, y = _data()
     model = make_learner("auto").fit(x, np.log(y) - 2.0)
