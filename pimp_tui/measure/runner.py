@@ -366,8 +366,9 @@ def _peak_memory(llm: LLM) -> dict:
     if llm.device.startswith("cuda"):
         import torch
 
+        # The models kept for other settings sit in the same memory: they are not this run's.
         return {
-            "peak_memory_bytes": int(torch.cuda.max_memory_allocated()),
+            "peak_memory_bytes": int(torch.cuda.max_memory_allocated()) - llm.others_size(),
             "memory_source": "cuda max allocated",
         }
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -376,8 +377,9 @@ def _peak_memory(llm: LLM) -> dict:
 
 
 def _after_failure(llm: LLM, exc: BaseException) -> None:
-    """Free what a failed run may hold; a failed load leaves no half-loaded model behind."""
-    if llm.model is None or "out of memory" in str(exc).lower():
+    """Free what a failed run may hold (a failed load keeps nothing of its model; running out
+    of memory drops every loaded model)."""
+    if "out of memory" in str(exc).lower():
         llm.release()
     elif llm.device.startswith("cuda"):
         import torch

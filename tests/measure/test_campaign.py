@@ -267,3 +267,43 @@ def test_a_campaign_started_with_an_untested_transformers_warns(db_path, monkeyp
     assert campaigns.run_campaign(db_path, cid, cancel=cancel, notify=notes.append) == "cancelled"
     warnings = [n for n in notes if "outside the tested range <1" in n]
     assert len(warnings) == 1 and warnings[0].startswith("warning: transformers ")
+
+
+def test_a_campaign_loads_each_quantization_setting_once(tmp_path, monkeypatch):
+    """Runs of two settings that differ in their quantization, in a random order that goes back
+    and forth: each is loaded (and quantized) once, then reused from the kept models."""
+    from pimp_tui.measure import llm as llm_module
+
+    reasoner = Reasoner(fix_to_host(load_model(paths.HF_GENERATION_MODEL), Host(0))[0])
+    plain = reasoner.complete({"GreedySearch": True, "NoQuantization": True, "batch_size": 1})
+    int8 = {**plain, "NoQuantization": False, "Int8WeightOnly": True}
+    assert reasoner.violations(int8) == []
+    db_path = tmp_path / "pimp.db"
+    db = open_store(db_path)
+    db.execute("INSERT INTO feature_models (name, uvl) VALUES ('hf', 'features')")
+    db.execute("INSERT INTO samples (model_id, name, algorithm) VALUES (1, 's', 'given')")
+    for position, config in enumerate([plain, int8]):
+        db.execute(
+            "INSERT INTO configurations (sample_id, position, config) VALUES (1, ?, ?)",
+            [position, json.dumps(config)],
+        )
+    db.conn.commit()
+    db.conn.close()
+    opened = []
+    real_open = llm_module.open_llm
+
+    def open_llm(*args, **kwargs):
+        opened.append(real_open(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(llm_module, "open_llm", open_llm)
+    cid = create(db_path, repetitions=3, seed=1)
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    rows, _ = runs(db_path, cid)
+    order = [r["configuration_id"] for r in rows]
+    switches = sum(a != b for a, b in zip(order, order[1:], strict=False))
+    assert {r["status"] for r in rows} == {"done"} and switches >= 3, order
+    assert len(opened) == 1 and opened[0].loads == 2
+    quantized = {json.loads(r["settings"])["load"].get("quantization_config") is not None
+                 for r in rows}  # fmt: skip
+    assert quantized == {True, False}

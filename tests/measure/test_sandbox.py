@@ -7,6 +7,7 @@ import os
 import time
 import uuid
 
+from pimp_tui.measure import sandbox
 from pimp_tui.measure.sandbox import Limits, namespaces_available, run_python
 
 LIMITS = Limits(timeout_s=2.0)
@@ -87,6 +88,28 @@ def test_a_hung_program_with_children_leaves_nothing_behind():
     assert outcome.status == "timeout"
     time.sleep(0.2)
     assert processes_with(marker) == []
+
+
+def test_without_namespaces_the_process_group_is_killed_with_its_children(monkeypatch):
+    """Where no PID namespace can be made, the program's children (a bounded number that
+    outlive it, or that hang with it) die with its process group: process-count limits do not
+    bind root."""
+    monkeypatch.setattr(sandbox, "namespaces_available", lambda: False)
+    marker = f"pimp-sandbox-group-{uuid.uuid4().hex}"
+    spawn = (
+        "import subprocess, sys\n"
+        "for _ in range(3):\n"
+        "    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', "
+        f"'{marker}'])\n"
+    )
+    for ending, status in (("raise SystemExit(1)\n", "failed"), ("while True: pass\n", "timeout")):
+        outcome, seconds = timed(spawn + ending)
+        assert outcome.status == status
+        assert seconds < LIMITS.timeout_s + SLACK_S
+        deadline = time.monotonic() + 2.0
+        while processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_with(marker) == []
 
 
 def test_the_environment_is_empty_and_the_home_is_a_scratch_directory(monkeypatch):
