@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pimp_tui.cli import add_db_option
 
 if TYPE_CHECKING:
-    from pimp_tui.predict.progress import Progress
+    from pimp_tui.services.report import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

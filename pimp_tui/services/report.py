@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pimp_tui.errors import PimpError
+from pimp_tui.predict.progress import Progress as Progress  # the type front ends receive
 from pimp_tui.predict.progress import ProgressCallback
 from pimp_tui.report.content import CampaignReport, Effect, Predictor, Recommended, Trace
 from pimp_tui.services import open_db
