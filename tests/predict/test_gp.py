@@ -90,6 +90,22 @@ def test_squared_distances_in_numpy_agree_with_cdist_to_the_bit(monkeypatch) -> 
         np.testing.assert_array_equal(gp.squared_distances(a, b), cdist(a, b, "sqeuclidean"))
 
 
+def test_posterior_spread_in_numpy_agrees_with_scipy(monkeypatch) -> None:
+    """A stored process answers with numpy's solve on a few hundred rows and with scipy's
+    triangular solve beyond: the same spread either way."""
+    from pimp_tui.predict import gp
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 2, (80, 6)).astype(float)
+    y = x @ [1.0, -0.5, 0.3, 0.0, 0.2, 0.0] + rng.normal(0, 0.05, 80)
+    model = LikeliestKernelGP(seed=0).fit(x[:60], y[:60])
+    _, with_numpy = model.predict(x[60:], return_std=True)
+    monkeypatch.setattr(gp, "NUMPY_SOLVE_ROWS", 0)
+    _, with_scipy = model.predict(x[60:], return_std=True)
+    np.testing.assert_allclose(with_numpy, with_scipy, rtol=1e-9)
+    assert np.all(with_numpy > 0)
+
+
 def test_a_wide_table_keeps_the_options_that_matter() -> None:
     """A pilot on few rows screens the options: the two that drive the target stay, most of
     the others go, and the fit on the kept ones still predicts."""
