@@ -20,6 +20,10 @@ WORK_BUDGET = 100_000
 """Clauses the DPLL counter may visit on one component (about a second) before handing
 the component to Ganak."""
 
+LONG_CLAUSE = 16
+"""A clause this long is split off by inclusion-exclusion rather than branched on literal by
+literal (the feature models shipped and tested have clauses of at most 7 literals)."""
+
 Clause = tuple[int, ...]
 
 
@@ -89,22 +93,42 @@ class _Dpll:
         weight: dict[int, int] = defaultdict(int)
         for lit, where in occurs.items():
             weight[abs(lit)] += len(where)
-        var = max(weight, key=weight.__getitem__)
-        total = 0
-        for lit in (var, -var):
-            simplified = _propagate(clauses, [lit], occurs)
-            if simplified is None:
-                continue
-            rest, assigned = simplified
-            mentioned = {abs(x) for c in rest for x in c}
-            branch = 2 ** (len(weight) - len(assigned) - len(mentioned))
-            for component in _components(rest):
-                branch *= self.count(component)
-                if branch == 0:
-                    break
-            total += branch
+        longest = max(clauses, key=len)
+        if len(longest) >= LONG_CLAUSE:
+            total = self._split_off(clauses, longest, len(weight))
+        else:
+            total = 0
+            var = max(weight, key=weight.__getitem__)
+            for lit in (var, -var):
+                simplified = _propagate(clauses, [lit], occurs)
+                if simplified is not None:
+                    total += self._free_times_components(*simplified, len(weight))
         self.cache[key] = total
         return total
+
+    def _free_times_components(self, rest: list[Clause], assigned: set[int], n: int) -> int:
+        """Models over `n` variables of which `assigned` are fixed and `rest` constrains some
+        of the others (the remaining ones are free)."""
+        mentioned = {abs(x) for c in rest for x in c}
+        total = 2 ** (n - len(assigned) - len(mentioned))
+        for component in _components(rest):
+            total *= self.count(component)
+            if total == 0:
+                break
+        return total
+
+    def _split_off(self, clauses: list[Clause], long: Clause, n: int) -> int:
+        """Models of `clauses` over their `n` variables, by inclusion-exclusion on one long
+        clause: the models of the others, less those of the others where every literal of the
+        clause is false. Branching would go one level deeper per literal; without the clause
+        the rest often falls apart into small components (a disjunction of conjunctions)."""
+        rest = list(clauses)
+        rest.remove(long)
+        total = self._free_times_components(rest, set(), n)
+        violated = _propagate(rest, [-lit for lit in long])
+        if violated is None:
+            return total
+        return total - self._free_times_components(*violated, n)
 
 
 def _one_clause(clause: Clause) -> int:

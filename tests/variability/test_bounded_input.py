@@ -197,6 +197,14 @@ def test_a_ten_thousand_term_disjunction_is_counted(tmp_path, capsys) -> None:
     assert capsys.readouterr().out.strip() == str(2**10_000 - 1)
 
 
+def test_a_long_disjunction_of_conjunctions_is_counted() -> None:
+    n = 2_000
+    children = "".join(f"\t\t\tA{i}\n\t\t\tB{i}\n" for i in range(n))
+    terms = " | ".join(f"(A{i} & B{i})" for i in range(n))
+    model = parse_uvl(f"features\n\tR\n\t\toptional\n{children}constraints\n\t{terms}\n")
+    assert Reasoner(model).count() == 4**n - 3**n  # every pair but those with no pair both set
+
+
 def test_chains_are_balanced_with_the_extra_term_on_the_left() -> None:
     a, b, c, d, e = (Ref(n) for n in "ABCDE")
     assert chain("&", [a, b, c]) == Logic("&", Logic("&", a, b), c)

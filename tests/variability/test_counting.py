@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pimp_tui.variability import counting
 from pimp_tui.variability.cnf import encode
 from pimp_tui.variability.counting import count_models
 from tests.variability.random_models import small_models, valid_configs
@@ -42,6 +44,19 @@ clause_sets = st.integers(1, 6).flatmap(
 def test_count_equals_enumeration(case: tuple[int, list[list[int]], list[int]]) -> None:
     num_vars, clauses, assumptions = case
     assert count_models(clauses, num_vars, assumptions) == _brute(clauses, num_vars, assumptions)
+
+
+@given(clause_sets)
+@settings(max_examples=150, deadline=None)
+def test_clauses_split_off_by_inclusion_exclusion_count_as_enumeration(
+    case: tuple[int, list[list[int]], list[int]],
+) -> None:
+    num_vars, clauses, assumptions = case
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counting, "LONG_CLAUSE", 2)  # every clause of two literals or more
+        assert count_models(clauses, num_vars, assumptions) == _brute(
+            clauses, num_vars, assumptions
+        )
 
 
 def test_unconstrained_variables_count_as_free() -> None:
