@@ -87,9 +87,9 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def count_command(args: argparse.Namespace) -> int:
-    from pimp_tui.services.analysis import count_file
+    from pimp_tui.services.analysis import count_file, count_text
 
-    print(count_file(args.file, args.given))
+    print(count_text(count_file(args.file, args.given)))
     return 0
 
 
@@ -97,7 +97,7 @@ def show_command(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.tree import Tree
 
-    from pimp_tui.services.analysis import summarise_file
+    from pimp_tui.services.analysis import count_text, summarise_file
 
     summary = summarise_file(args.file)
     model = summary.model
@@ -113,7 +113,7 @@ def show_command(args: argparse.Namespace) -> int:
     if not summary.satisfiable:
         console.print("valid configurations: 0 (the model is unsatisfiable)", markup=False)
         return 1
-    console.print(f"valid configurations: {summary.count:,}", markup=False)
+    console.print(f"valid configurations: {count_text(summary.count, True)}", markup=False)
     console.print(f"core features: {_names(summary.core)}", markup=False)
     console.print(f"dead features: {_names(summary.dead)}", markup=False)
     return 0

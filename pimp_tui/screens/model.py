@@ -21,7 +21,7 @@ from pimp_tui.errors import PimpError
 from pimp_tui.screens.base import PaneScreen, background
 from pimp_tui.screens.dialogs import ChoiceScreen, PromptScreen
 from pimp_tui.services import model_edit as edit
-from pimp_tui.services.analysis import Analysis
+from pimp_tui.services.analysis import Analysis, count_text
 from pimp_tui.services.model_history import EditHistory
 from pimp_tui.variability.model import FeatureModel, FeatureType
 from pimp_tui.widgets.feature_tree import LEGEND, FeatureTree
@@ -555,7 +555,8 @@ def _analysis_text(analysis: Analysis) -> Text:
         text.append("; ".join(analysis.explanation) or "(no explanation)", style="red")
         return text
     text = Text()
-    text.append(f"{analysis.count:,}" if analysis.count is not None else "?", style="bold green")
+    shown = count_text(analysis.count, grouped=True) if analysis.count is not None else "?"
+    text.append(shown, style="bold green")
     text.append(" valid configurations · ")
     text.append(f"core {len(analysis.core)}", style="bold")
     text.append(" · ")

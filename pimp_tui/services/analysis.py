@@ -98,6 +98,15 @@ def check_file(path: str, given: Given = None) -> ModelCheck:
     return result
 
 
+def count_text(count: int, grouped: bool = False) -> str:
+    """A count in decimal digits (grouped by thousands when asked), however long: Python
+    refuses to turn an int of more than 4,300 digits into text, and a model of 15,000 free
+    options has that many valid configurations. Decimal converts without that limit."""
+    from decimal import Decimal
+
+    return format(Decimal(count), "," if grouped else "")
+
+
 def count_file(path: str, given: Given = None) -> int:
     """The exact number of valid configurations (with the given values)."""
     model, reasoner = _reasoner(path)

@@ -3,12 +3,14 @@ FILE:LINE:COL error (exit 2) or a correct result, never a traceback or unbounded
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from pimp_tui.cli import main
 from pimp_tui.errors import ModelSyntaxError, PimpError
+from pimp_tui.services.analysis import count_text
 from pimp_tui.services.model_edit import add_feature, set_domain
 from pimp_tui.variability.featureide import write_featureide
 from pimp_tui.variability.io import load_model, parse_featureide, parse_uvl
@@ -203,6 +205,17 @@ def test_a_long_disjunction_of_conjunctions_is_counted() -> None:
     terms = " | ".join(f"(A{i} & B{i})" for i in range(n))
     model = parse_uvl(f"features\n\tR\n\t\toptional\n{children}constraints\n\t{terms}\n")
     assert Reasoner(model).count() == 4**n - 3**n  # every pair but those with no pair both set
+
+
+def test_counts_of_more_digits_than_python_prints_are_printed_whole(tmp_path, capsys) -> None:
+    path = tmp_path / "free.uvl"
+    children = "".join(f"\t\t\tA{i}\n" for i in range(15_000))
+    path.write_text(f"features\n\tR\n\t\toptional\n{children}", encoding="utf-8")
+    assert main(["model", "count", str(path)]) == 0
+    out = capsys.readouterr().out.strip()
+    assert len(out) == 4516 and Decimal(out) == Decimal(2**15_000)  # int(out) would refuse
+    assert count_text(2**15_000, grouped=True) == f"{Decimal(2**15_000):,}"
+    assert count_text(1234567, grouped=True) == "1,234,567" and count_text(0) == "0"
 
 
 def test_chains_are_balanced_with_the_extra_term_on_the_left() -> None:
