@@ -5,8 +5,9 @@ A run's cost depends mostly on its decoding strategy and its output length, so e
 run is priced by the finished runs that share both (their mean duration), else by those that
 share its strategy (seconds per output token allowed), else by all (the same, over every
 strategy). Between two runs the campaign also spends a gap (cooldown, warm-up, model reloads);
-the median gap seen so far is added per remaining run. Start-up (model load, idle baseline) is
-no run's cost, so it never inflates the estimate.
+the median gap seen so far is added per remaining run (before two runs have finished, the
+campaign's planned cooldown). Start-up (model load, idle baseline) is no run's cost, so it never
+inflates the estimate.
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ def cost_shape(config: Mapping[str, Any]) -> tuple[str | None, int | None]:
     return strategy, int(length) if isinstance(length, int | float) else None
 
 
-def remaining_s(runs: Sequence[RunTiming], now: float | None = None) -> float | None:
-    """Seconds until every unfinished run is done; None before the first run has finished."""
+def remaining_s(
+    runs: Sequence[RunTiming], now: float | None = None, cooldown_s: float = 0.0
+) -> float | None:
+    """Seconds until every unfinished run is done; None before the first run has finished.
+    `cooldown_s`, the pause planned between runs, stands for the gap until one has been seen."""
     now = time.time() if now is None else now
     finished = [
         r
@@ -57,7 +61,7 @@ def remaining_s(runs: Sequence[RunTiming], now: float | None = None) -> float | 
     durations = {r.position: max(r.finished - r.started, 0.0) for r in finished}  # type: ignore[operator]
     price = _Pricer(finished, durations)
     gaps = _gaps(finished)
-    gap = statistics.median(gaps) if gaps else 0.0
+    gap = statistics.median(gaps) if gaps else cooldown_s
     left = 0.0
     for run in runs:
         if run.status in ("done", "failed"):
@@ -134,7 +138,7 @@ def campaign_remaining_s(
             RunTiming(row["position"], row["status"], strategy, length,
                       _unix(row["started_at"]), _unix(row["finished_at"]))
         )  # fmt: skip
-    return remaining_s(runs, now)
+    return remaining_s(runs, now, float(campaign["params"].get("cooldown_s") or 0.0))
 
 
 def _unix(stamp: str | None) -> float | None:

@@ -63,17 +63,30 @@ def test_durations_are_written_the_same_way_everywhere():
     assert format_duration(None) == "-"
 
 
-def test_cli_and_workbench_show_the_same_estimate(tmp_path):
-    """The monitor's state and the worker's progress events both come from
-    `campaign_remaining_s` on the store."""
+def test_before_a_gap_is_seen_the_planned_cooldown_stands_for_it():
+    # short runs, a 2 s cooldown: after the first run, the cooldown is most of what is left
+    runs = [
+        finished(0, "GreedySearch", 32, 1000.0, 0.1),
+        pending(1, "GreedySearch", 32),
+        pending(2, "GreedySearch", 32),
+    ]
+    assert remaining_s(runs, now=1000.1, cooldown_s=2.0) == pytest.approx(2 * (2.0 + 0.1))
+    # once a gap has been seen, the measured gap counts
+    runs = [
+        finished(0, "GreedySearch", 32, 0.0, 0.1),
+        finished(1, "GreedySearch", 32, 3.1, 0.1),  # gap 3 s
+        pending(2, "GreedySearch", 32),
+    ]
+    assert remaining_s(runs, now=3.2, cooldown_s=2.0) == pytest.approx(3.0 + 0.1)
+
+
+def stored_campaign(db_path, params=None):  # type: ignore[no-untyped-def]
+    """A store with three greedy configurations x 2 repetitions, the first run finished."""
     import json
 
-    from pimp_tui.measure.eta import campaign_remaining_s
-    from pimp_tui.services.monitor import campaign_state
     from pimp_tui.store import campaigns
     from pimp_tui.store.db import open_store
 
-    db_path = tmp_path / "pimp.db"
     db = open_store(db_path)
     db.execute("INSERT INTO feature_models (name, uvl) VALUES ('m', 'features')")
     db.execute("INSERT INTO samples (model_id, name, algorithm) VALUES (1, 's', 'uniform')")
@@ -85,13 +98,37 @@ def test_cli_and_workbench_show_the_same_estimate(tmp_path):
         )
     db.conn.commit()
     cid = campaigns.create_campaign(db, sample_id=1, task="arith", prompts=1, repetitions=2,
-                                    llm="x")  # fmt: skip
+                                    llm="x", params=params)  # fmt: skip
     campaigns.set_status(db, cid, "running")
     first = campaigns.pending_runs(db, cid)[0]
     campaigns.start_run(db, cid, first["id"])
     campaigns.finish_run(db, first["id"], "done", {"latency_s": 1.0})
+    return db, cid
+
+
+def test_cli_and_workbench_show_the_same_estimate(tmp_path):
+    """The monitor's state and the worker's progress events both come from
+    `campaign_remaining_s` on the store."""
+    from pimp_tui.measure.eta import campaign_remaining_s
+    from pimp_tui.services.monitor import campaign_state
+
+    db_path = tmp_path / "pimp.db"
+    db, cid = stored_campaign(db_path)
     expected = campaign_remaining_s(db, cid)
     assert expected is not None and expected >= 0
     state = campaign_state(db_path, cid, 0)
     assert state.eta_s == pytest.approx(expected, abs=0.5)
     db.conn.close()
+
+
+def test_a_stored_campaign_counts_its_cooldown_after_the_first_run(tmp_path):
+    from pimp_tui.measure.eta import campaign_remaining_s
+
+    db, cid = stored_campaign(tmp_path / "a.db")
+    without = campaign_remaining_s(db, cid, now=0.0)
+    db.conn.close()
+    db, cid = stored_campaign(tmp_path / "b.db", params={"cooldown_s": 2.0})
+    with_cooldown = campaign_remaining_s(db, cid, now=0.0)
+    db.conn.close()
+    # five runs left, each after a 2 s pause
+    assert with_cooldown == pytest.approx(without + 5 * 2.0)
