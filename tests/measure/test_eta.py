@@ -80,7 +80,7 @@ def test_before_a_gap_is_seen_the_planned_cooldown_stands_for_it():
     assert remaining_s(runs, now=3.2, cooldown_s=2.0) == pytest.approx(3.0 + 0.1)
 
 
-def stored_campaign(db_path, params=None):  # type: ignore[no-untyped-def]
+def stored_campaign(db_path, params=None, fixed_times=False):  # type: ignore[no-untyped-def]
     """A store with three greedy configurations x 2 repetitions, the first run finished."""
     import json
 
@@ -103,6 +103,12 @@ def stored_campaign(db_path, params=None):  # type: ignore[no-untyped-def]
     first = campaigns.pending_runs(db, cid)[0]
     campaigns.start_run(db, cid, first["id"])
     campaigns.finish_run(db, first["id"], "done", {"latency_s": 1.0})
+    if fixed_times:  # a run of exactly 1 s, whenever the test runs
+        db.execute(
+            "UPDATE runs SET started_at = '2026-01-01T00:00:00.000Z', "
+            "finished_at = '2026-01-01T00:00:01.000Z' WHERE id = ?", [first["id"]],
+        )  # fmt: skip
+        db.conn.commit()
     return db, cid
 
 
@@ -124,11 +130,12 @@ def test_cli_and_workbench_show_the_same_estimate(tmp_path):
 def test_a_stored_campaign_counts_its_cooldown_after_the_first_run(tmp_path):
     from pimp_tui.measure.eta import campaign_remaining_s
 
-    db, cid = stored_campaign(tmp_path / "a.db")
+    db, cid = stored_campaign(tmp_path / "a.db", fixed_times=True)
     without = campaign_remaining_s(db, cid, now=0.0)
     db.conn.close()
-    db, cid = stored_campaign(tmp_path / "b.db", params={"cooldown_s": 2.0})
+    db, cid = stored_campaign(tmp_path / "b.db", params={"cooldown_s": 2.0}, fixed_times=True)
     with_cooldown = campaign_remaining_s(db, cid, now=0.0)
     db.conn.close()
-    # five runs left, each after a 2 s pause
-    assert with_cooldown == pytest.approx(without + 5 * 2.0)
+    # the first run (seed 0) generated 96 tokens in 1 s: the other five, 288 tokens, take 3 s
+    assert without == pytest.approx(3.0)
+    assert with_cooldown == pytest.approx(3.0 + 5 * 2.0)  # each after a 2 s pause
