@@ -118,8 +118,9 @@ def create_campaign(
 
     A `lengths` task plans every configuration at every point of its grid (a derived sample)
     and splits prefill from decode energy; `prefill_split` asks the same of any task."""
-    from pimp_tui.measure.llm import resolve
+    from pimp_tui.measure.llm import anchored
     from pimp_tui.measure.sensors import SENSOR_NAMES
+    from pimp_tui.measure.tasks import anchored as anchored_task
     from pimp_tui.measure.tasks import load_task
 
     if sensor is not None and sensor not in SENSOR_NAMES:
@@ -137,7 +138,7 @@ def create_campaign(
         raise PimpError("--duration S bounds a serving task's runs: a positive number of "
                         "seconds with --task serving[:TASK]")  # fmt: skip
     load_task(task, prompts, seed)
-    resolve(llm)
+    llm, task = anchored(llm), anchored_task(task)  # resumable from any directory
     workload = workload_of(task)
     grid = lengths.is_lengths(task)
     if grid and max_new_tokens is not None:

@@ -104,6 +104,17 @@ def resolve(spec: str | None) -> ModelSource:
     )
 
 
+def anchored(spec: str | None) -> str:
+    """`spec` with a local path made absolute: a campaign records it so, and a worker resumed
+    from another directory (the workbench, another shell) loads the same model."""
+    source = resolve(spec)
+    if source.kind in ("path", "gguf"):
+        return os.path.abspath(Path(source.spec.strip()).expanduser())
+    if source.kind == "config":
+        return "config:" + os.path.abspath(Path(source.spec.strip()[len("config:") :]).expanduser())
+    return source.spec
+
+
 def _in_hub_cache(repo_id: str) -> bool:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from huggingface_hub import try_to_load_from_cache

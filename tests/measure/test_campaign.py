@@ -307,3 +307,25 @@ def test_a_campaign_loads_each_quantization_setting_once(tmp_path, monkeypatch):
     quantized = {json.loads(r["settings"])["load"].get("quantization_config") is not None
                  for r in rows}  # fmt: skip
     assert quantized == {True, False}
+
+
+def test_a_campaign_planned_with_relative_paths_runs_from_any_directory(
+    db_path, tmp_path, monkeypatch
+):
+    """A relative model path and jsonl:PATH are recorded absolute: a worker resumed from another
+    directory (the workbench, another shell) loads the same model and prompts."""
+    (tmp_path / "prompts.jsonl").write_text('{"prompt": "What is 2 + 2?", "answer": "4"}\n')
+    monkeypatch.chdir(tmp_path)
+    cid = campaigns.create_campaign(
+        db_path, sample_id=1, task="jsonl:prompts.jsonl", prompts=1, repetitions=1,
+        llm=os.path.relpath(paths.TINY_LLM), max_new_tokens=3, sensor="estimate", idle_s=0.1,
+        cooldown_s=0.0,
+    )  # fmt: skip
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert campaigns.run_campaign(db_path, cid) == "done"
+    rows, camp = runs(db_path, cid)
+    assert camp["llm"] == str(paths.TINY_LLM)
+    assert camp["task"] == f"jsonl:{tmp_path / 'prompts.jsonl'}"
+    assert [row["status"] for row in rows] == ["done"] * 3

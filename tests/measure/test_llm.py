@@ -11,7 +11,7 @@ import pytest
 from pimp_tui import paths
 from pimp_tui.errors import PimpError
 from pimp_tui.measure.kept_models import KeptModels
-from pimp_tui.measure.llm import open_llm, resolve, smollm2_gguf
+from pimp_tui.measure.llm import anchored, open_llm, resolve, smollm2_gguf
 from pimp_tui.measure.settings import QUANTIZATION
 
 
@@ -28,6 +28,14 @@ def test_local_directory_and_config_specs():
     config = resolve(f"config:{paths.TINY_LLM / 'config.json'}")
     assert config.kind == "config" and config.cost_only
     assert resolve(f"config:{paths.TINY_LLM}").location.endswith("config.json")
+
+
+def test_a_local_model_is_anchored_to_an_absolute_path(monkeypatch):
+    tiny = paths.TINY_LLM
+    monkeypatch.chdir(tiny.parent)
+    assert anchored(tiny.name) == anchored(f" ./{tiny.name} ") == str(tiny)
+    assert anchored(f"config:{tiny.name}/config.json") == f"config:{tiny / 'config.json'}"
+    assert anchored(None) == "smollm2"  # a name, not a path: kept as it is
 
 
 def test_hub_id_missing_from_the_cache_fails_at_once(monkeypatch, tmp_path):

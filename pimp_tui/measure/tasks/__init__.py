@@ -55,3 +55,14 @@ def load_task(spec: str, count: int, seed: int = 0) -> Task:
     if is_lengths(spec):
         return lengths_task(spec, count, seed)
     raise PimpError(f"unknown task {spec!r} (one of {', '.join(TASK_NAMES)})")
+
+
+def anchored(spec: str) -> str:
+    """`spec` with the file of a `jsonl:PATH` (or `serving:jsonl:PATH`) made absolute, so a
+    campaign resumed from another directory reads the same prompts."""
+    import os
+
+    for prefix in ("jsonl:", "serving:jsonl:"):
+        if spec.startswith(prefix) and len(spec) > len(prefix):
+            return prefix + os.path.abspath(os.path.expanduser(spec[len(prefix) :]))
+    return spec
