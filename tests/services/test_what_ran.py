@@ -13,7 +13,7 @@ from pimp_tui import paths
 from pimp_tui.cli import main
 from pimp_tui.measure import campaign as campaigns
 from pimp_tui.measure.host import Host, fix_to_host
-from pimp_tui.screens.monitor import _config_summary
+from pimp_tui.screens.monitor_text import config_summary
 from pimp_tui.services.monitor import campaign_state
 from pimp_tui.services.predict import predict_partial, recommend_under, train_report
 from pimp_tui.store.db import open_store
@@ -56,7 +56,7 @@ def test_every_surface_shows_the_max_new_tokens_that_ran(tmp_path, capsys):
     # The Monitor's line of each finished run.
     finished = campaign_state(store, cid, 0).finished
     assert len(finished) == 5
-    assert all(f"max_new_tokens={RAN} " in _config_summary(r["config"], set()) + " "
+    assert all(f"max_new_tokens={RAN} " in config_summary(r["config"], set()) + " "
                for r in finished)  # fmt: skip
     # The runs export.
     assert main(["--db", store, "export", "runs", "--campaign", str(cid), "--format", "csv"]) == 0
