@@ -1,28 +1,27 @@
 """Predictor explorer: train a learner on the measured runs, read its cross-validated scores,
 learning curve, importances and interactions, see the energy/accuracy Pareto front, and ask
-what-if questions (predicted metrics with uncertainty, or a recommendation under constraints)."""
+what-if questions (predicted metrics with uncertainty, or a recommendation under constraints).
+
+Here are the pane's keys, training and queries; what it shows is drawn by
+`screens.predict_view`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Select, Static, TabbedContent
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from pimp_tui.screens.base import PaneScreen, background
-from pimp_tui.screens.sweetspot import SweetSpotPanel
-from pimp_tui.widgets.plot import bar, line_chart, scatter
+from pimp_tui.screens.base import background
+from pimp_tui.screens.predict_render import prediction_table, recommendation
+from pimp_tui.screens.predict_view import PredictView
 
 
-class PredictScreen(PaneScreen):
+class PredictScreen(PredictView):
     PANE = "predict"
     TITLE = "Predict"
     HELP = """
@@ -102,11 +101,6 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
             super().__init__()
             self.report = report
 
-    class Options(Message):
-        def __init__(self, targets: list[tuple[str, str]], learners: list[str]) -> None:
-            super().__init__()
-            self.targets, self.learners = targets, learners
-
     class Stopped(Message):
         """A learning action ended early: cancelled by the user."""
 
@@ -118,99 +112,6 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         def __init__(self, renderable: Any, chosen: Any = None) -> None:
             super().__init__()
             self.renderable, self.chosen = renderable, chosen
-
-    class ParetoData(Message):
-        def __init__(self, data: Any) -> None:
-            super().__init__()
-            self.data = data
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reports: dict[str, Any] = {}
-        """Trained predictors by target (queries answer for every trained target)."""
-        self._report: Any = None
-        self._pareto: Any = None
-        self._chosen: tuple[float, float, float, float] | None = None
-        """The last recommendation's predicted (energy, accuracy) and half their 68%
-        intervals, marked on the Pareto plot."""
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.pane_title("predictors learnt from the measured runs"),
-                     classes="pane-title")  # fmt: skip
-        with Horizontal(id="predict-form"):
-            yield Label("target")
-            yield Select([("energy_j", "energy_j")], value="energy_j", allow_blank=False,
-                         compact=True, id="target")  # fmt: skip
-            yield Label("learner")
-            yield Select([("auto", "auto")], value="auto", allow_blank=False, compact=True,
-                         id="learner")  # fmt: skip
-        yield Static(Text("no predictor yet: t trains one on the measured runs", "dim"),
-                     id="scores")  # fmt: skip
-        with TabbedContent(initial="curve"):
-            with TabPane("Curve", id="curve"):
-                yield Static("", id="curve-view", classes="view")
-            with TabPane("Importance", id="importance"):
-                with VerticalScroll(classes="view"):
-                    yield Static("", id="importance-view")
-            with TabPane("Interactions", id="interactions"):
-                with VerticalScroll(classes="view"):
-                    yield Static("", id="interactions-view")
-            with TabPane("Pareto", id="pareto"):
-                yield Static("", id="pareto-view", classes="view")
-            with TabPane("Query", id="query"):
-                with Vertical():
-                    yield Input(placeholder="feature values: MultinomialSampling temperature=0.7 …",
-                                id="query-input")  # fmt: skip
-                    yield Input(placeholder="recommend under: accuracy >= 0.5 …",
-                                id="recommend-input")  # fmt: skip
-                    with VerticalScroll(id="query-result"):
-                        yield Static("", id="query-view")
-            with TabPane("Sweet spots", id="sweetspot"):
-                yield SweetSpotPanel(id="sweetspot-view")
-        yield Footer(compact=True)
-
-    def sync(self) -> None:
-        self.load_options()
-        self.load_pareto()
-        self.query_one(SweetSpotPanel).load(self.pimp.db_path)
-
-    # --- options and data -------------------------------------------------------------------
-
-    @background("predict-options")
-    def load_options(self) -> None:
-        from pimp_tui.services.predict import learner_names, target_choices
-
-        self.post_message(self.Options(target_choices(self.pimp.db_path), learner_names()))
-
-    def on_predict_screen_options(self, message: Options) -> None:
-        target = self.query_one("#target", Select)
-        learner = self.query_one("#learner", Select)
-        if message.targets:
-            keep = target.value
-            target.set_options([(label, key) for key, label in message.targets])
-            keys = [k for k, _ in message.targets]
-            target.value = keep if keep in keys else keys[0]
-        if message.learners:
-            keep = learner.value
-            learner.set_options([(name, name) for name in message.learners])
-            learner.value = keep if keep in message.learners else message.learners[0]
-        if not message.targets and self._report is None:
-            self.query_one("#scores", Static).update(
-                Text("no measured runs yet: measure a sample in Monitor (3) first", "yellow")
-            )
-
-    @background("pareto")
-    def load_pareto(self) -> None:
-        from pimp_tui.services.predict import measured_pareto
-
-        self.post_message(self.ParetoData(measured_pareto(self.pimp.db_path)))
-
-    def on_predict_screen_pareto_data(self, message: ParetoData) -> None:
-        self._pareto = message.data
-        self._draw_pareto()
-
-    def on_resize(self) -> None:
-        self._draw_all()
 
     # --- training ---------------------------------------------------------------------------
 
@@ -287,77 +188,6 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         self._draw_all()
         self.notify(f"{report.learner} on {report.target}: {report.headline}", timeout=4)
 
-    def _draw_all(self) -> None:
-        report = self._report
-        if report is not None:
-            self.query_one("#scores", Static).update(_scores_text(report, self.reports))
-            self._draw_curve()
-            self.query_one("#importance-view", Static).update(self._importance_table(report))
-            self.query_one("#interactions-view", Static).update(_interactions_table(report))
-        self._draw_pareto()
-
-    def _view_size(self, widget_id: str) -> tuple[int, int]:
-        view = self.query_one(widget_id)
-        width = view.size.width or (self.size.width - 4)
-        height = view.size.height or max(self.size.height - 9, 4)
-        return max(width, 20), max(height, 4)
-
-    def _draw_curve(self) -> None:
-        report = self._report
-        if report is None or not report.curve:
-            return
-        width, height = self._view_size("#curve-view")
-        sizes = [n for n, _ in report.curve]
-        scores = [s for _, s in report.curve]
-        from pimp_tui.services.predict import UNITS
-
-        percent = report.curve_metric.upper().startswith("MAPE")
-        rows = line_chart([scores], width, height - 2, unit="%" if percent else "")
-        unit = "%" if percent else f" {UNITS.get(report.target, '')}".rstrip()
-        captions = [
-            f"x: training configurations {sizes[0]} … {sizes[-1]}",
-            f"y: held-out {report.curve_metric.split()[0]} · last {scores[-1]:.3g}{unit}",
-        ]
-        self.query_one("#curve-view", Static).update(Group(*rows, *_fitted(captions, width)))
-
-    def _importance_table(self, report: Any) -> Table | Group:
-        table = Table.grid(padding=(0, 1))
-        table.add_column(no_wrap=True, max_width=24)
-        table.add_column(no_wrap=True)
-        table.add_column(justify="right")
-        top = report.importance[:30]
-        biggest = max((v for _, v in top), default=0.0)
-        width = max(self.size.width - 40, 10)
-        for name, value in top:
-            table.add_row(name, Text(bar(value, biggest, width), style="green"), f"{value:.3g}")
-        caption = Text(f"error increase ({report.curve_metric}) when the feature is shuffled",
-                       style="dim")  # fmt: skip
-        if report.distrust:
-            return Group(Text(f"{report.target}: {report.distrust}", style="bold red"), table,
-                         caption)  # fmt: skip
-        return Group(table, caption)
-
-    def _draw_pareto(self) -> None:
-        data = self._pareto
-        view = self.query_one("#pareto-view", Static)
-        if data is None or not data.points:
-            view.update(Text("no measured configurations with both energy and accuracy yet", "dim"))
-            return
-        width, height = self._view_size("#pareto-view")
-        rows, x_range, _ = scatter(
-            data.points, width, height - 3, highlight=data.front, chosen=self._chosen
-        )
-        captions = [
-            f"x: energy {x_range[0]:.3g} … {x_range[1]:.3g} J · y: {data.y_label}",
-            f"{len(data.points) - len(data.front)} dominated (dots) · ● {len(data.front)} on "
-            "the front" + (" · ★ recommended, bars: 68% intervals" if self._chosen else ""),
-        ]
-        lines = _fitted(captions, width)
-        best = Text("front: " + "  ".join(data.front_labels[:4]), style="yellow",
-                    no_wrap=True, overflow="ellipsis")  # fmt: skip
-        best.truncate(width, overflow="ellipsis")
-        view.update(Group(*rows, *lines, best))
-
     # --- views and queries --------------------------------------------------------------------
 
     def action_view(self, tab: str) -> None:
@@ -399,7 +229,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         from pimp_tui.services.predict import predict_partial
 
         self.post_message(
-            self.Answer(_prediction_table(predict_partial(reports, text, self.pimp.db_path)))
+            self.Answer(prediction_table(predict_partial(reports, text, self.pimp.db_path)))
         )
 
     @background("query")
@@ -421,68 +251,10 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
         if "energy_j" in rows and "accuracy" in rows:
             chosen = (*(v for v, _ in (rows["energy_j"], rows["accuracy"])),
                       rows["energy_j"][1], rows["accuracy"][1])  # fmt: skip
-        self.post_message(self.Answer(_recommendation(answer), chosen))
+        self.post_message(self.Answer(recommendation(answer), chosen))
 
     def on_predict_screen_answer(self, message: Answer) -> None:
         self.query_one("#query-view", Static).update(message.renderable)
         if message.chosen is not None:
             self._chosen = message.chosen
             self._draw_pareto()
-
-
-def _fitted(lines: list[str], width: int) -> list[Text]:
-    """Caption lines cut to the view's width: a caption never runs into the next line."""
-    out = []
-    for line in lines:
-        text = Text(line, style="dim", no_wrap=True, overflow="ellipsis")
-        text.truncate(width, overflow="ellipsis")
-        out.append(text)
-    return out
-
-
-def _scores_text(report: Any, reports: dict[str, Any]) -> Text:
-    text = Text()
-    if report.distrust:
-        text.append(report.distrust.upper() + "\n", style="bold red")
-    text.append(f"{report.target}", style="bold")
-    text.append(f" · {report.learner} · {report.n} configurations · {report.folds}-fold CV: ")
-    text.append(report.headline, style="bold red" if report.distrust else "bold green")
-    text.append(f"\n{report.calibration}", style="dim")
-    others = [t for t in reports if t != report.target]
-    if others:
-        text.append(" · also trained: " + ", ".join(others), style="dim")
-    return text
-
-
-def _warnings(warnings: list[str]) -> list[Text]:
-    return [Text(w, style="bold red") for w in warnings]
-
-
-def _interactions_table(report: Any) -> Table | Text:
-    if not report.interactions:
-        return Text("no pairwise interactions found", style="dim")
-    table = Table("feature", "with", "H²", box=None, padding=(0, 1), header_style="bold")
-    for a, b, value in report.interactions[:20]:
-        table.add_row(a, b, f"{value:.3f}")
-    return table
-
-
-def _prediction_table(answer: Any) -> Group:
-    table = Table("metric", "predicted", "±", "learner", box=None, padding=(0, 1),
-                  header_style="bold")  # fmt: skip
-    for metric, mean, std, learner in answer.rows:
-        table.add_row(metric, f"{mean:.4g}", "-" if std is None else f"{std:.3g}", learner)
-    config = Text("configuration: " + answer.config_text, style="dim")
-    return Group(*_warnings(answer.warnings), table, config)
-
-
-def _recommendation(answer: Any) -> Group | Text:
-    if not answer.rows:
-        message = Text(answer.message or "no configuration satisfies the constraints", "yellow")
-        return Group(*_warnings(answer.warnings), message)
-    table = Table("metric", "predicted", "±", "measured within", box=None, padding=(0, 1),
-                  header_style="bold")  # fmt: skip
-    for metric, mean, std, within in answer.rows:
-        table.add_row(metric, f"{mean:.4g}", f"{std:.3g}", str(within))
-    head = Text(answer.message or "recommended", style="bold green")
-    return Group(*_warnings(answer.warnings), head, Text(answer.config_text), table)
