@@ -119,13 +119,19 @@ def campaign_remaining_s(
     db: sqlite_utils.Database, campaign_id: int, now: float | None = None
 ) -> float | None:
     """The estimate for a stored campaign (None before its first run has finished)."""
+    try:
+        runs, cooldown_s = campaign_runs(db, campaign_id)
+    except PimpError:
+        return None
+    return remaining_s(runs, now, cooldown_s)
+
+
+def campaign_runs(db: sqlite_utils.Database, campaign_id: int) -> tuple[list[RunTiming], float]:
+    """A stored campaign's runs as the estimate sees them, and its planned cooldown."""
     from pimp_tui.measure.tasks.lengths import pinned_values
     from pimp_tui.store.runs import run_timings
 
-    try:
-        campaign, rows = run_timings(db, campaign_id)
-    except PimpError:
-        return None
+    campaign, rows = run_timings(db, campaign_id)
     override = campaign["params"].get("max_new_tokens")
     runs = []
     for row in rows:
@@ -138,7 +144,7 @@ def campaign_remaining_s(
             RunTiming(row["position"], row["status"], strategy, length,
                       _unix(row["started_at"]), _unix(row["finished_at"]))
         )  # fmt: skip
-    return remaining_s(runs, now, float(campaign["params"].get("cooldown_s") or 0.0))
+    return runs, float(campaign["params"].get("cooldown_s") or 0.0)
 
 
 def _unix(stamp: str | None) -> float | None:
