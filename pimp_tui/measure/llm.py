@@ -200,11 +200,11 @@ class LLM:
         `device` ('cpu' or 'cuda') is the one the configuration names: it must be this
         campaign's; `gpus` is how many GPUs a `device_map` placement spreads the model over."""
         if self.model is not None and key == self.load_key:
-            return self.model
+            return _as_loaded(self.model)
         kept = self.kept.get(key)
         if kept is not None:
             self.model, self.load_key = kept, key
-            return kept
+            return _as_loaded(kept)
         if "device_map" in load_kwargs:
             # A placement spreads the model over the free memory: the same as in a fresh process.
             self.release()
@@ -258,6 +258,13 @@ class LLM:
             import torch
 
             torch.cuda.empty_cache()
+
+
+def _as_loaded(model: Any) -> Any:
+    """`model` without what earlier runs left on it: generate() sizes a static cache for the
+    longest it has had (to spare recompilations), so a run would depend on the runs before it."""
+    model.__dict__.pop("_previous_max_cache_length", None)
+    return model
 
 
 def load_arguments(

@@ -91,6 +91,21 @@ def test_going_back_to_a_setting_reuses_its_model_quantized_ones_included():
     assert llm.model_for(int8, ("int8",)) is not first and llm.loads == 3
 
 
+def test_a_reused_model_sizes_a_static_cache_for_its_own_run():
+    """Each run's static cache is what a freshly loaded model would make, whatever ran before."""
+    llm = open_llm(str(paths.TINY_LLM))
+    enc = llm.tokenizer(["1 + 1 ="], return_tensors="pt")
+
+    def cache_length(tokens: int) -> int:
+        model = llm.model_for({"dtype": "float32"}, ("float32",))
+        static = {"cache_implementation": "static", "return_dict_in_generate": True}
+        out = model.generate(**enc, max_new_tokens=tokens, min_new_tokens=tokens, **static)
+        return out.past_key_values.get_max_length()
+
+    assert cache_length(24) - cache_length(4) == 20
+    assert llm.loads == 1
+
+
 def test_one_kept_model_loads_at_every_switch():
     llm = open_llm(str(paths.TINY_LLM))
     llm.kept = KeptModels(limit=1)
