@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pimp_tui import paths  # noqa: E402
-from pimp_tui.measure.campaign import CampaignProgress, create_campaign, run_campaign  # noqa: E402
+from pimp_tui.measure.campaign import create_campaign, run_campaign  # noqa: E402
+from pimp_tui.measure.campaign_events import CampaignProgress  # noqa: E402
 from pimp_tui.measure.eta import RunTiming, campaign_runs, format_duration, remaining_s  # noqa: E402
 from pimp_tui.measure.host import Host, fix_to_host  # noqa: E402
 from pimp_tui.sampling import sample  # noqa: E402

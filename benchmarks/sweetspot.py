@@ -18,7 +18,8 @@ import sys
 import time
 
 from pimp_tui import paths
-from pimp_tui.measure.campaign import CampaignProgress, create_campaign, run_campaign
+from pimp_tui.measure.campaign import create_campaign, run_campaign
+from pimp_tui.measure.campaign_events import CampaignProgress
 from pimp_tui.measure.host import detect_host, fix_to_host
 from pimp_tui.store import samples
 from pimp_tui.store.db import open_store

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pimp_tui.errors import PimpError
-from pimp_tui.measure.campaign import CampaignProgress, RunFinished, RunStarted
+from pimp_tui.measure.campaign_events import CampaignProgress, RunFinished, RunStarted
 from pimp_tui.measure.eta import format_duration
 from pimp_tui.measure.executors import ExecutorSpec
 from pimp_tui.services import open_db

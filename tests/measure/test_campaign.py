@@ -14,7 +14,7 @@ import pytest
 from pimp_tui import paths
 from pimp_tui.errors import CampaignBusy, PimpError
 from pimp_tui.measure import campaign as campaigns
-from pimp_tui.measure.campaign import (
+from pimp_tui.measure.campaign_events import (
     CampaignProgress,
     CampaignStatus,
     PowerTrace,

@@ -225,7 +225,7 @@ class _Driver:
 
     def _hand(self, slot: _Slot, run: dict) -> None:
         """Give the slot a run, written first with the configuration it runs with."""
-        from pimp_tui.measure.campaign import RunStarted
+        from pimp_tui.measure.campaign_events import RunStarted
         from pimp_tui.measure.execute import effective_of
 
         camp = self.camp
@@ -259,7 +259,7 @@ class _Driver:
         self.io.slot(slot.label, slot.node, state="idle", run_id=None)
 
     def _record(self, slot: _Slot, run: dict, result: dict) -> None:
-        from pimp_tui.measure.campaign import CampaignProgress, RunFinished
+        from pimp_tui.measure.campaign_events import CampaignProgress, RunFinished
 
         metrics = dict(result.get("metrics") or {})
         for key in ("node", "slot", "gpu_driver"):
@@ -296,7 +296,7 @@ class _Driver:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> str:
-        from pimp_tui.measure.campaign import CampaignProgress, CampaignStatus
+        from pimp_tui.measure.campaign_events import CampaignProgress, CampaignStatus
         from pimp_tui.measure.llm import resolve
         from pimp_tui.measure.tasks.serving import is_serving
 
