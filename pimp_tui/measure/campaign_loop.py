@@ -159,7 +159,7 @@ class CampaignLoop(ControlPoll):
             prepare,
             trace_rows,
         )
-        from pimp_tui.measure.runner import run_context
+        from pimp_tui.measure.provenance import run_context
         from pimp_tui.measure.serving.loop import Live
         from pimp_tui.measure.serving.run import run_serving
         from pimp_tui.measure.tasks.serving import is_serving

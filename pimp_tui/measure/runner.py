@@ -11,17 +11,16 @@ a failed run carrying the error text; the caller goes on with the next run.
 
 from __future__ import annotations
 
-import json
-import platform
-import resource
-import sys
 import time
 import traceback
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pimp_tui.measure.device_memory import free_after_failure, peak_memory, reset_peak_memory
+from pimp_tui.measure.generation import build_inputs, count_output, eos_ids, timed_generate
 from pimp_tui.measure.llm import LLM
+from pimp_tui.measure.provenance import run_provenance
 from pimp_tui.measure.sensors.base import EnergyReading, Sensor
 from pimp_tui.measure.settings import GenerationSettings, generation_settings, load_key
 from pimp_tui.measure.tasks import Prompt, Task
@@ -49,75 +48,6 @@ class RunOutcome:
     """A serving run's per-request records (measure.serving.loop.RequestRecord.as_row)."""
 
 
-@dataclass
-class _Clock:
-    """Marks when the first token exists: called as a stopping criterion, i.e. after every
-    step has appended its token(s), for every decoding strategy (beam search and prompt-lookup
-    included, where streamers are refused or a logits processor runs before the first forward
-    pass). It never stops generation."""
-
-    synchronize: Callable[[], Any] | None
-    on_step: Callable[[], None] | None
-    first: float | None = None
-
-    def tick(self) -> None:
-        if self.first is None:
-            if self.synchronize:
-                self.synchronize()
-            self.first = time.perf_counter()
-        if self.on_step:
-            self.on_step()
-
-
-def _criteria(clock: _Clock) -> Any:
-    import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
-
-    class _Tick(StoppingCriteria):
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            clock.tick()
-            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-
-    return StoppingCriteriaList([_Tick()])
-
-
-def build_inputs(llm: LLM, task: Task, prompts: Sequence[Prompt]) -> dict:
-    """Left-padded input tensors, through the chat template when the task uses it and the
-    tokenizer has one."""
-    tokenizer = llm.tokenizer
-    if prompts and all(p.token_ids is not None for p in prompts):
-        return _token_inputs(llm, [p.token_ids for p in prompts])  # type: ignore[misc]
-    if task.chat and getattr(tokenizer, "chat_template", None):
-        texts = [
-            tokenizer.apply_chat_template(
-                task.messages(p), tokenize=False, add_generation_prompt=True
-            )
-            for p in prompts
-        ]
-        special = False
-    else:
-        texts, special = [task.plain(p) for p in prompts], True
-    tokenizer.padding_side = "left"
-    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=special)
-    if llm.vocab_size and len(tokenizer) > llm.vocab_size:
-        enc["input_ids"] = enc["input_ids"] % llm.vocab_size
-    return {k: v.to(llm.device) for k, v in enc.items()}
-
-
-def _token_inputs(llm: LLM, rows: Sequence[Sequence[int]]) -> dict:
-    """Tensors for prompts given as token ids, left-padded to the longest."""
-    import torch
-
-    width = max(len(row) for row in rows)
-    pad = llm.tokenizer.pad_token_id or 0
-    ids = [[pad] * (width - len(row)) + list(row) for row in rows]
-    mask = [[0] * (width - len(row)) + [1] * len(row) for row in rows]
-    enc = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
-    if llm.vocab_size:
-        enc["input_ids"] = enc["input_ids"] % llm.vocab_size
-    return {k: v.to(llm.device) for k, v in enc.items()}
-
-
 def shortened(
     effective: Mapping[str, Value | None], tokens: int, exact: bool
 ) -> GenerationSettings:
@@ -126,24 +56,6 @@ def shortened(
     return generation_settings(
         {**effective, "max_new_tokens": tokens, "min_new_tokens": tokens if exact else None}
     )
-
-
-def _eos_ids(llm: LLM, model: Any) -> set[int]:
-    eos = model.generation_config.eos_token_id
-    ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-    if llm.tokenizer.eos_token_id is not None:
-        ids.add(llm.tokenizer.eos_token_id)
-    return ids
-
-
-def _count_output(row: Sequence[int], eos: set[int], pad: int | None) -> int:
-    """Tokens a sequence really produced: up to and including its first end-of-sequence."""
-    for index, token in enumerate(row):
-        if token in eos:
-            return index + 1
-        if pad is not None and token == pad:
-            return index
-    return len(row)
 
 
 def run_configuration(
@@ -173,14 +85,14 @@ def run_configuration(
         batch = max(1, int(settings.batch_size))
         batches = [task.prompts[i : i + batch] for i in range(0, len(task.prompts), batch)]
         inputs = [build_inputs(llm, task, chunk) for chunk in batches]
-        _reset_peak_memory(llm)
+        reset_peak_memory(llm)
         if sensor.synchronize:
             sensor.synchronize()
         token = sensor.open_window()
         t0 = time.perf_counter()
         sequences, timings = [], []
         for enc in inputs:
-            out, timing = _generate(model, enc, gen_kwargs, sensor.synchronize, on_step)
+            out, timing = timed_generate(model, enc, gen_kwargs, sensor.synchronize, on_step)
             sequences.append(out)
             timings.append(timing)
         if sensor.synchronize:
@@ -193,7 +105,7 @@ def run_configuration(
         if prefill_split:
             prefill = shortened(effective, 1, exact=True).generate_kwargs
             outcome.metrics.update(_prefill_split(model, inputs, prefill, sensor, outcome.metrics))
-        outcome.metrics.update(_context(llm, sensor, settings))
+        outcome.metrics.update(run_provenance(llm, sensor, settings))
         return outcome
     except Exception as exc:
         if token is not None:
@@ -201,10 +113,10 @@ def run_configuration(
                 sensor.close_window(token)
             except Exception:
                 pass
-        _after_failure(llm, exc)
+        free_after_failure(llm, exc)
         text = f"{type(exc).__name__}: {exc}".strip()
         return RunOutcome(
-            "failed", _context(llm, sensor, settings), text[:ERROR_CHARS],
+            "failed", run_provenance(llm, sensor, settings), text[:ERROR_CHARS],
             traceback=traceback.format_exc()[-4 * ERROR_CHARS :],
         )  # fmt: skip
 
@@ -222,7 +134,7 @@ def _prefill_split(
     passes = 0
     while passes < PREFILL_MAX_PASSES and (passes == 0 or time.perf_counter() - t0 < PREFILL_MIN_S):
         for enc in inputs:
-            _generate(model, enc, kwargs, sensor.synchronize, None)
+            timed_generate(model, enc, kwargs, sensor.synchronize, None)
         passes += 1
     reading = sensor.close_window(token)
     seconds = (time.perf_counter() - t0) / passes
@@ -238,27 +150,6 @@ def _prefill_split(
     }
 
 
-def _generate(
-    model: Any,
-    enc: dict,
-    gen_kwargs: dict,
-    synchronize: Callable[[], Any] | None,
-    on_step: Callable[[], None] | None,
-) -> tuple[Any, tuple[float, float | None, float, int]]:
-    import torch
-
-    clock = _Clock(synchronize, on_step)
-    criteria = _criteria(clock)
-    start = time.perf_counter()
-    with torch.inference_mode():
-        out = model.generate(**enc, **gen_kwargs, stopping_criteria=criteria)
-    if synchronize:
-        synchronize()
-    end = time.perf_counter()
-    sequences = out.sequences if hasattr(out, "sequences") else out
-    return sequences, (start, clock.first, end, sequences.shape[1] - enc["input_ids"].shape[1])
-
-
 def _finish(
     llm: LLM,
     task: Task,
@@ -271,7 +162,7 @@ def _finish(
     idle_watts: float,
 ) -> RunOutcome:
     model = llm.model
-    eos = _eos_ids(llm, model)
+    eos = eos_ids(llm, model)
     pad = llm.tokenizer.pad_token_id
     pad = None if pad in eos else pad
     input_tokens = output_tokens = 0
@@ -284,7 +175,7 @@ def _finish(
         prompt_len = enc["input_ids"].shape[1]
         input_tokens += int(enc["attention_mask"].sum())
         new = seqs[:, prompt_len:].tolist()
-        output_tokens += sum(_count_output(row, eos, pad) for row in new)
+        output_tokens += sum(count_output(row, eos, pad) for row in new)
         if first is not None:
             ttfts.append(first - start)
             if positions > 1:
@@ -305,9 +196,9 @@ def _finish(
     metrics = {
         "energy_j": gross,
         "energy_net_j": net,
-        "energy_per_token_j": _ratio(gross, output_tokens),
-        "energy_net_per_token_j": _ratio(net, output_tokens),
-        "energy_per_request_j": _ratio(gross, requests),
+        "energy_per_token_j": ratio(gross, output_tokens),
+        "energy_net_per_token_j": ratio(net, output_tokens),
+        "energy_per_request_j": ratio(gross, requests),
         "latency_s": latency,
         "ttft_s": sum(ttfts) / len(ttfts) if ttfts else None,
         "tpot_s": sum(tpots) / len(tpots) if tpots else None,
@@ -321,70 +212,12 @@ def _finish(
         "short_window": int(reading.short_window),
         "window_s": reading.seconds,
     }
-    metrics.update(_peak_memory(llm))
+    metrics.update(peak_memory(llm))
     return RunOutcome("done", metrics, None, outputs)
 
 
-def _ratio(value: float | None, count: int) -> float | None:
+def ratio(value: float | None, count: int) -> float | None:
     return None if value is None or count <= 0 else value / count
-
-
-def _context(llm: LLM, sensor: Sensor, settings: GenerationSettings | None) -> dict:
-    """What every run records, finished or failed: sensor, the exact arguments (None when the
-    configuration could not be mapped), versions."""
-    used = None
-    if settings is not None:
-        used = {
-            "load": settings.load_kwargs,
-            "generate": settings.generate_kwargs,
-            "batch_size": settings.batch_size,
-            "device": settings.device or llm.device,
-            "gpus": settings.gpus,
-        }
-    return {
-        "sensor": sensor.name,
-        "power_source": sensor.power_source,
-        "settings": None if used is None else json.dumps(used, sort_keys=True, default=str),
-        "versions": json.dumps(library_versions(llm.device), sort_keys=True),
-    }
-
-
-def run_context(llm: LLM) -> dict[str, str | None]:
-    """Where a run happens, recorded with it: the device and the hardware behind it."""
-    versions = library_versions(llm.device)
-    return {"device": llm.device, "hardware": versions.get("gpu") or versions.get("cpu")}
-
-
-def _reset_peak_memory(llm: LLM) -> None:
-    if llm.device.startswith("cuda"):
-        import torch
-
-        torch.cuda.reset_peak_memory_stats()
-
-
-def _peak_memory(llm: LLM) -> dict:
-    if llm.device.startswith("cuda"):
-        import torch
-
-        # The models kept for other settings sit in the same memory: they are not this run's.
-        return {
-            "peak_memory_bytes": int(torch.cuda.max_memory_allocated()) - llm.others_size(),
-            "memory_source": "cuda max allocated",
-        }
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    scale = 1 if sys.platform == "darwin" else 1024
-    return {"peak_memory_bytes": int(rss * scale), "memory_source": "process peak rss"}
-
-
-def _after_failure(llm: LLM, exc: BaseException) -> None:
-    """Free what a failed run may hold (a failed load keeps nothing of its model; running out
-    of memory drops every loaded model)."""
-    if "out of memory" in str(exc).lower():
-        llm.release()
-    elif llm.device.startswith("cuda"):
-        import torch
-
-        torch.cuda.empty_cache()
 
 
 def warm_up(
@@ -397,34 +230,6 @@ def warm_up(
         key = load_key(settings) if key is None else key
         model = llm.model_for(settings.load_kwargs, key, device=settings.device, gpus=settings.gpus)
         enc = build_inputs(llm, task, task.prompts[:1])
-        _generate(model, enc, settings.generate_kwargs, None, None)
+        timed_generate(model, enc, settings.generate_kwargs, None, None)
     except Exception as exc:
-        _after_failure(llm, exc)
-
-
-_VERSIONS: dict[str, dict] = {}
-
-
-def library_versions(device: str) -> dict:
-    """Versions and device behind every figure (computed once per device)."""
-    if device not in _VERSIONS:
-        import torch
-        import transformers
-
-        import pimp_tui
-
-        found = {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "pimp": getattr(pimp_tui, "__version__", None),
-            "device": device,
-            "machine": platform.machine(),
-        }
-        if device.startswith("cuda"):
-            found["gpu"] = torch.cuda.get_device_name()
-            found["cuda"] = torch.version.cuda
-        else:
-            found["cpu"] = platform.processor() or platform.machine()
-        _VERSIONS[device] = found
-    return _VERSIONS[device]
+        free_after_failure(llm, exc)

@@ -94,7 +94,7 @@ class SlotWorker:
     def _prepare(self) -> dict[str, Any]:
         from pimp_tui.measure.execute import hardware_labels
         from pimp_tui.measure.llm import open_llm
-        from pimp_tui.measure.runner import library_versions, run_context
+        from pimp_tui.measure.provenance import library_versions, run_context
         from pimp_tui.measure.sensors import PowerMonitor, choose_sensor
         from pimp_tui.measure.tasks import load_task
 

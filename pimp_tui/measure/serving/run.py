@@ -16,20 +16,11 @@ import zlib
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
+from pimp_tui.measure.device_memory import free_after_failure, peak_memory, reset_peak_memory
+from pimp_tui.measure.generation import build_inputs, count_output, eos_ids, timed_generate
 from pimp_tui.measure.llm import LLM
-from pimp_tui.measure.runner import (
-    ERROR_CHARS,
-    RunOutcome,
-    _after_failure,
-    _context,
-    _count_output,
-    _eos_ids,
-    _generate,
-    _peak_memory,
-    _ratio,
-    _reset_peak_memory,
-    build_inputs,
-)  # fmt: skip
+from pimp_tui.measure.provenance import run_provenance
+from pimp_tui.measure.runner import ERROR_CHARS, RunOutcome, ratio
 from pimp_tui.measure.sensors.base import Sensor
 from pimp_tui.measure.serving.arrivals import (
     Arrival,
@@ -79,7 +70,7 @@ def run_serving(
         continuous = serving.batching == "continuous"
         engine = _Continuous(model, settings, serving.max_batch_tokens, ids, llm, seed)
         engine.tick = on_step
-        _reset_peak_memory(llm)
+        reset_peak_memory(llm)
         # the manager starts and stops outside the window: it measures serving only
         with engine if continuous else contextlib.nullcontext():
             if sensor.synchronize:
@@ -102,8 +93,8 @@ def run_serving(
             token = None
         outputs = _score(llm, task, records, served, prompts)
         metrics = _metrics(records, reading, window, idle_watts, task, outputs)
-        metrics.update(_peak_memory(llm))
-        metrics.update(_context(llm, sensor, settings))
+        metrics.update(peak_memory(llm))
+        metrics.update(run_provenance(llm, sensor, settings))
         return RunOutcome("done", metrics, None, outputs, requests=[r.as_row() for r in records])
     except Exception as exc:
         if token is not None:
@@ -111,10 +102,10 @@ def run_serving(
                 sensor.close_window(token)
             except Exception:
                 pass
-        _after_failure(llm, exc)
+        free_after_failure(llm, exc)
         text = f"{type(exc).__name__}: {exc}".strip()
         return RunOutcome(
-            "failed", _context(llm, sensor, settings), text[:ERROR_CHARS],
+            "failed", run_provenance(llm, sensor, settings), text[:ERROR_CHARS],
             traceback=traceback.format_exc()[-4 * ERROR_CHARS :],
         )  # fmt: skip
 
@@ -130,20 +121,20 @@ def _static_batches(
 ) -> Callable[[Sequence[Arrival]], list[Served]]:  # fmt: skip
     """generate() on a batch of requests, left-padded as an offline run pads them."""
     position = {a.index: i for i, a in enumerate(stream)}
-    eos = _eos_ids(llm, model)
+    eos = eos_ids(llm, model)
     pad = llm.tokenizer.pad_token_id
     pad = None if pad in eos else pad
 
     def run_batch(chunk: Sequence[Arrival]) -> list[Served]:
         enc = build_inputs(llm, task, [prompts[position[a.index]] for a in chunk])
-        sequences, (start, first, end, _) = _generate(
+        sequences, (start, first, end, _) = timed_generate(
             model, enc, settings.generate_kwargs, None, on_step
         )
         width = enc["input_ids"].shape[1]
         rows = sequences[:, width:].tolist()
         step = max(1, len(rows) // len(chunk))  # num_return_sequences > 1: the first of each
         return [
-            Served(start, first, end, _count_output(row, eos, pad), row)
+            Served(start, first, end, count_output(row, eos, pad), row)
             for row in rows[::step][: len(chunk)]
         ]
 
@@ -266,10 +257,10 @@ def _metrics(
     return {
         "energy_j": gross,
         "energy_net_j": net,
-        "energy_per_token_j": _ratio(gross, tokens_out),
-        "energy_net_per_token_j": _ratio(net, tokens_out),
-        "energy_per_request_j": _ratio(gross, n),
-        "energy_net_per_request_j": _ratio(net, n),
+        "energy_per_token_j": ratio(gross, tokens_out),
+        "energy_net_per_token_j": ratio(net, tokens_out),
+        "energy_per_request_j": ratio(gross, n),
+        "energy_net_per_request_j": ratio(net, n),
         "latency_s": window,
         "input_tokens": tokens_in,
         "output_tokens": tokens_out,
