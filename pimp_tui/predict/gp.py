@@ -314,26 +314,32 @@ def _inverse(lower: np.ndarray) -> np.ndarray:
 
 
 def _neg_log_likelihood(theta: np.ndarray, sq: np.ndarray, t: np.ndarray, kernel: str):
-    """Negative log marginal likelihood (without the constant) and its gradient."""
-    from scipy.linalg import cho_factor, cho_solve
+    """Negative log marginal likelihood (without the constant) and its gradient.
+
+    The optimiser calls it hundreds of times on small matrices, where the checks of scipy.linalg's
+    wrappers cost more than the factorisation: LAPACK is called directly (potrf, potrs, potri),
+    and the gradient's contraction over row pairs is one matrix-vector product."""
+    from scipy.linalg import lapack
 
     n, _, d = sq.shape
+    pairs = sq.reshape(n * n, d)
     ls2 = np.exp(2.0 * theta[:d])
     signal, noise = np.exp(theta[d]), np.exp(theta[d + 1])
-    profile, slope = _PROFILES[kernel](sq @ (1.0 / ls2))
-    kf = signal * profile
+    profile, slope = _PROFILES[kernel](pairs @ (1.0 / ls2))
+    kf = signal * profile.reshape(n, n)
     k = kf.copy()
-    k[np.diag_indices_from(k)] += noise + _JITTER
-    try:
-        chol = cho_factor(k, lower=True)
-    except np.linalg.LinAlgError:
+    k.flat[:: n + 1] += noise + _JITTER
+    chol, info = lapack.dpotrf(k, lower=1, clean=1, overwrite_a=1)
+    if info != 0:
         return 1e10, np.zeros_like(theta)
-    alpha = cho_solve(chol, t)
-    inverse = _inverse(chol[0])
-    value = 0.5 * t @ alpha + np.log(np.diag(chol[0])).sum()
+    alpha, _ = lapack.dpotrs(chol, t, lower=1)
+    inverse = _inverse(chol)
+    value = 0.5 * t @ alpha + np.log(np.diag(chol)).sum()
+    if not np.isfinite(value):
+        return 1e10, np.zeros_like(theta)
     w = np.outer(alpha, alpha) - inverse
     grad = np.empty_like(theta)
-    grad[:d] = -0.5 * np.einsum("ij,ijk->k", w * (signal * slope), sq) / ls2
+    grad[:d] = -0.5 * ((w * (signal * slope.reshape(n, n))).ravel() @ pairs) / ls2
     grad[d] = -0.5 * (w * kf).sum()
     grad[d + 1] = -0.5 * np.trace(w) * noise
     return value, grad

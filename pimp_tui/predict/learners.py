@@ -39,6 +39,8 @@ class Learner:
         y = np.asarray(y, dtype=float)
         if len(y) < 2:
             raise PimpError(f"{len(y)} training row(s): at least 2 are needed")
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise PimpError("training rows hold a missing or infinite value")
         self.log_ = bool(np.all(y > 0)) if self.log_target == "auto" else bool(self.log_target)
         if self.log_ and np.any(y <= 0):
             raise PimpError("a log-transformed target must be positive")
@@ -198,6 +200,7 @@ class _Boosting:
         self.max_depth, self.subsample, self.seed = max_depth, subsample, seed
 
     def fit(self, x, t):
+        from sklearn import config_context
         from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 
         if len(t) <= HISTOGRAM_ROWS:
@@ -215,8 +218,12 @@ class _Boosting:
                 random_state=self.seed,
             )  # fmt: skip
         # Histogram boosting runs OpenMP threads; its runtime loads with the module, after
-        # `Learner.fit` limited the thread pools, so it is limited again here.
-        with threadpool_limits(limits=1, user_api="openmp"):
+        # `Learner.fit` limited the thread pools, so it is limited again here. Each of the
+        # hundreds of trees would check its parameters and inputs again (a quarter of a small
+        # table's fit): the ensemble has checked them once.
+        with threadpool_limits(limits=1, user_api="openmp"), config_context(
+            skip_parameter_validation=True, assume_finite=True
+        ):
             self.model.fit(x, t)
         return self
 

@@ -62,6 +62,20 @@ def test_every_learner_fits_two_rows(name: str) -> None:
     assert pred.shape == (3,) and np.all(np.isfinite(pred))
 
 
+@pytest.mark.parametrize("where", ["x", "y"])
+def test_a_missing_or_infinite_training_value_is_refused_with_a_message(where: str) -> None:
+    """The members skip their own input checks (hundreds of trees would repeat them): the
+    learner checks once."""
+    x, y = _data()
+    x, y = x.copy(), y.copy()
+    if where == "x":
+        x[3, 0] = np.nan
+    else:
+        y[4] = np.inf
+    with pytest.raises(PimpError, match="missing or infinite"):
+        make_learner("auto").fit(x, y)
+
+
 def test_targets_with_zero_or_negatives_are_fitted_without_the_log() -> None:
     x, y = _data()
     model = make_learner("auto").fit(x, np.log(y) - 2.0)
