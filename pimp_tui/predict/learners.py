@@ -221,8 +221,9 @@ class _Boosting:
         # `Learner.fit` limited the thread pools, so it is limited again here. Each of the
         # hundreds of trees would check its parameters and inputs again (a quarter of a small
         # table's fit): the ensemble has checked them once.
-        with threadpool_limits(limits=1, user_api="openmp"), config_context(
-            skip_parameter_validation=True, assume_finite=True
+        with (
+            threadpool_limits(limits=1, user_api="openmp"),
+            config_context(skip_parameter_validation=True, assume_finite=True),
         ):
             self.model.fit(x, t)
         return self
