@@ -119,7 +119,7 @@ class _SklearnLearner(Learner):
         members = getattr(self.model_, "estimators_", None)
         if isinstance(members, list) and members:  # bagged trees: the members disagree
             # Trees predict on float32 (what the forest hands them); validating once, not per
-            # tree, keeps a 300-tree forest's spread cheap.
+            # tree, keeps a 200-tree forest's spread cheap.
             x32 = np.ascontiguousarray(x, dtype=np.float32)
             spread = np.std([_tree_predict(m, x32) for m in members], axis=0)
             return mean, np.sqrt(spread**2 + self.scale_**2)
@@ -134,9 +134,10 @@ def _tree_predict(member, x32):
 
 
 class RandomForest(_SklearnLearner):
-    """Random forest (the paper's learner)."""
+    """Random forest (the paper's learner). 200 trees: the forest's error has stopped moving
+    well before, and its cost grows with every tree (3,000 rows x 100 options: 8 s)."""
 
-    def __init__(self, n_estimators: int = 300, seed: int = 0, log_target="auto") -> None:
+    def __init__(self, n_estimators: int = 200, seed: int = 0, log_target="auto") -> None:
         self.n_estimators, self.seed, self.log_target = n_estimators, seed, log_target
 
     def _make(self):
@@ -367,6 +368,17 @@ class Lasso(_SklearnLearner):
         return _PairwiseLasso(self.seed)
 
 
+FIVE_FOLD_CELLS = 12_000
+"""Rows times options up to which a learner cross-validates its own choices (the pairwise lasso
+its penalty, `auto` its blend) on five folds; beyond, three folds (60% of the refits) keep the
+fit within seconds, each fold still holding hundreds of rows."""
+
+
+def own_folds(rows: int, options: int, folds: int = 5) -> int:
+    """Folds for a learner's internal cross-validation of a `rows` x `options` table."""
+    return min(folds if rows * options <= FIVE_FOLD_CELLS else 3, rows)
+
+
 class _PairwiseLasso:
     """Lasso over the candidate terms, its penalty chosen by cross-validation, or given (with
     the terms) by `warm()` for refits on folds of the same rows."""
@@ -389,7 +401,7 @@ class _PairwiseLasso:
             # does not pick them then, so the warning only adds noise to the user's terminal.
             warnings.simplefilter("ignore", ConvergenceWarning)
             if self.alpha is None:
-                cv = KFold(min(5, len(t)), shuffle=True, random_state=self.seed)
+                cv = KFold(own_folds(*x.shape), shuffle=True, random_state=self.seed)
                 self.model = LassoCV(cv=cv, max_iter=5000, alphas=50).fit(z, t)
                 self.alpha_ = float(self.model.alpha_)
             else:
@@ -403,10 +415,6 @@ class _PairwiseLasso:
 
     def predict(self, x):
         return self.model.predict(_pairwise(self.unit(x), self.terms_))
-
-
-FIVE_FOLD_CELLS = 12_000
-"""Rows times options up to which `auto` weighs its members on five folds (three beyond)."""
 
 
 class Auto(Learner):
@@ -446,9 +454,7 @@ class Auto(Learner):
         makers = self._members(*x.shape)
         self.names_ = list(makers)
         self.models_ = [makers[name]().fit(x, t) for name in self.names_]
-        # Large tables: three folds (60% of five folds' refits) keep the fit within seconds;
-        # each fold still holds hundreds of rows.
-        folds = min(self.folds if len(t) * x.shape[1] <= FIVE_FOLD_CELLS else 3, len(t))
+        folds = own_folds(*x.shape, self.folds)
         oof = np.empty((len(t), len(self.names_)))
         # Leave-one-out reuses hyperparameters learned on every row, the left-out one included:
         # optimistic with fewer than two rows per hyperparameter (a length scale per option it
