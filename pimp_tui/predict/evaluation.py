@@ -12,6 +12,7 @@ import numpy as np
 
 from pimp_tui.errors import PimpError
 from pimp_tui.predict.bench import ci95
+from pimp_tui.predict.fits import Fit, fit_all
 from pimp_tui.predict.learners import make_learner
 from pimp_tui.predict.progress import Tracker
 
@@ -84,9 +85,11 @@ def cross_validate(
     seed: int = 0,
     bounds: Bounds = None,
     tracker: Tracker | None = None,
+    workers: int | None = None,
 ) -> dict:
     """K-fold CV: out-of-fold scores over all rows (interval coverage included), and per-fold
-    error (MAPE, or MAE where MAPE is undefined) mean ± 95% CI."""
+    error (MAPE, or MAE where MAPE is undefined) mean ± 95% CI. The folds are fitted side by
+    side (`fits.fit_all`; `workers` as there)."""
     from sklearn.model_selection import KFold
 
     tracker = tracker or Tracker()
@@ -95,17 +98,18 @@ def cross_validate(
     if folds < 2:
         raise PimpError(f"{len(y)} row(s): cross-validation needs at least 2")
     relative = relative_error_defined(y, bounds)
+    splits = list(KFold(folds, shuffle=True, random_state=seed).split(x))
+    tracker.plan(folds)
+    jobs = [Fit(learner, seed + k, bounds, train, test) for k, (train, test) in enumerate(splits)]
     oof = np.empty_like(y)
     bands = {level: (np.empty_like(y), np.empty_like(y)) for level in LEVELS}
     per_fold = []
-    tracker.plan(folds)
-    for k, (train, test) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(x)):
-        model = make_learner(learner, seed + k, bounds).fit(x[train], y[train])
-        oof[test] = model.predict(x[test])
+    results = fit_all(x, y, jobs, LEVELS, tracker, workers)
+    for (_, test), fitted in zip(splits, results, strict=True):
+        oof[test] = fitted.predicted
         for level, (low, high) in bands.items():
-            low[test], high[test] = model.predict_interval(x[test], level)
+            low[test], high[test] = fitted.intervals[level]
         per_fold.append(scores(y[test], oof[test], bounds, relative=relative).error)
-        tracker.step()
     overall = scores(y, oof, bounds, bands, relative)
     return {
         **overall.as_dict(),
@@ -151,8 +155,10 @@ def learning_curve(
     seed: int = 0,
     bounds: Bounds = None,
     tracker: Tracker | None = None,
+    workers: int | None = None,
 ) -> list[CurvePoint]:
-    """For each training size, `repeats` random splits, tested on all other rows."""
+    """For each training size, `repeats` random splits, tested on all other rows; the splits
+    are fitted side by side (`fits.fit_all`; `workers` as there)."""
     tracker = tracker or Tracker()
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n = len(y)
@@ -163,18 +169,26 @@ def learning_curve(
     relative = relative_error_defined(y, bounds)
     metric = "MAPE %" if relative else "MAE"
     tracker.plan(sum(sizes) * repeats)  # a fit's cost grows with its rows
-    points = []
+    jobs, tests = [], []
     for size in sizes:
         if not 2 <= size < n:
             raise PimpError(f"training size {size} must be between 2 and {n - 1}")
         rng = np.random.default_rng([seed, size])
-        errors = []
         for r in range(repeats):
             train = rng.choice(n, size, replace=False)
             test = np.setdiff1d(np.arange(n), train)
-            model = make_learner(learner, seed + r, bounds).fit(x[train], y[train])
-            predicted = model.predict(x[test])
-            errors.append(scores(y[test], predicted, bounds, relative=relative).error)
-            tracker.step(size)
-        points.append(CurvePoint(int(size), float(np.mean(errors)), ci95(errors), repeats, metric))
-    return points
+            jobs.append(Fit(learner, seed + r, bounds, train, test, steps=size))
+            tests.append(test)
+    fitted = fit_all(x, y, jobs, (), tracker, workers)
+    errors = [
+        scores(y[test], f.predicted, bounds, relative=relative).error
+        for test, f in zip(tests, fitted, strict=True)
+    ]
+    return [
+        CurvePoint(int(size), float(np.mean(part)), ci95(part), repeats, metric)
+        for size, part in zip(sizes, _chunks(errors, repeats), strict=True)
+    ]
+
+
+def _chunks(values: list[float], size: int) -> list[list[float]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]

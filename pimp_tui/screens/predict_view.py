@@ -93,9 +93,10 @@ class PredictView(PaneScreen):
 
     @background("predict-options")
     def load_options(self) -> None:
-        from pimp_tui.services.predict import learner_names, target_choices
+        from pimp_tui.services.predict import learner_names, prepare_learning, target_choices
 
         self.post_message(self.Options(target_choices(self.pimp.db_path), learner_names()))
+        prepare_learning()
 
     def on_predict_view_options(self, message: Options) -> None:
         target = self.query_one("#target", Select)

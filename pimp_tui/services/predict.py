@@ -107,6 +107,14 @@ def learner_names() -> list[str]:
     return sorted(LEARNER_NAMES, key=lambda name: (name != DEFAULT_LEARNER, name))
 
 
+def prepare_learning() -> None:
+    """Starts the processes that fit side by side, so the first training finds them ready
+    (a few seconds of library loading, spent while the user is still choosing)."""
+    from pimp_tui.predict.fits import start_workers
+
+    start_workers()
+
+
 # --- data ------------------------------------------------------------------------------------
 
 
