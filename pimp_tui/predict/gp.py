@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 
 _JITTER = 1e-8
+PILOT_ITERATIONS = 60
+"""Optimiser iterations of a screening pilot: its length scales only rank the options, and by 60
+they rank them as they do at the end (150 would triple its cost)."""
 
 
 class GaussianProcess:
@@ -184,7 +187,7 @@ class LikeliestKernelGP:
         start: np.ndarray | None = None,
         columns: np.ndarray | None = None,
         screen_above: float = 4e6,
-        pilot_cost: float = 5e5,
+        pilot_cost: float = 1e6,
     ) -> None:
         self.restarts = restarts
         self.seed = seed
@@ -230,7 +233,9 @@ class LikeliestKernelGP:
         pilot_rows = min(max(int(np.sqrt(self.pilot_cost / x.shape[1])), 2), len(y))
         rows = np.random.default_rng(self.seed).choice(len(y), pilot_rows, replace=False)
         pilots = [
-            GaussianProcess(0, self.seed, kernel=kernel).learn(x[rows], y[rows])
+            GaussianProcess(0, self.seed, maxiter=PILOT_ITERATIONS, kernel=kernel).learn(
+                x[rows], y[rows]
+            )
             for kernel in _PROFILES
         ]
         pilot = min(pilots, key=lambda gp: gp.neg_log_likelihood_)

@@ -370,13 +370,16 @@ class Lasso(_SklearnLearner):
 
 FIVE_FOLD_CELLS = 12_000
 """Rows times options up to which a learner cross-validates its own choices (the pairwise lasso
-its penalty, `auto` its blend) on five folds; beyond, three folds (60% of the refits) keep the
-fit within seconds, each fold still holding hundreds of rows."""
+its penalty, `auto` its blend) on five folds; beyond, three folds, and two beyond twice as many:
+fewer refits keep the fit within seconds, each fold still holding hundreds of rows."""
 
 
 def own_folds(rows: int, options: int, folds: int = 5) -> int:
     """Folds for a learner's internal cross-validation of a `rows` x `options` table."""
-    return min(folds if rows * options <= FIVE_FOLD_CELLS else 3, rows)
+    cells = rows * options
+    if cells > FIVE_FOLD_CELLS:
+        folds = 3 if cells <= 2 * FIVE_FOLD_CELLS else 2
+    return min(folds, rows)
 
 
 class _PairwiseLasso:
