@@ -11,6 +11,7 @@ finished moves the tracker (which stops the rest once the user cancels).
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ def fit_all(
         return results
     from joblib import Parallel, delayed
 
+    _start_trackers()
     outputs = Parallel(n_jobs=workers, return_as="generator")(
         delayed(_fit_one)(x, y, fit, levels) for fit in fits
     )
@@ -108,7 +110,27 @@ def start_workers() -> None:
         return
     from joblib import Parallel, delayed
 
+    _start_trackers()
     Parallel(n_jobs=workers)(delayed(_warm)() for _ in range(workers))
+
+
+def _start_trackers() -> None:
+    """Starts the pool's resource trackers with the process's own stderr. Each tracker hands
+    its child the descriptor of `sys.stderr` when it starts; in the workbench that is the UI's
+    capture, whose descriptor is not one, and every worker then fails to start ("bad value(s)
+    in fds_to_keep"). Started once, they serve every later worker."""
+    from multiprocessing import resource_tracker as multiprocessing_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as loky_tracker
+
+    captured = sys.stderr
+    if sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        multiprocessing_tracker.ensure_running()
+        loky_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
 
 
 def _warm() -> None:

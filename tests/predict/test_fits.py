@@ -4,6 +4,9 @@ finished fit, and a cancel that stops them."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -57,3 +60,32 @@ def test_small_fits_or_a_single_fit_stay_in_this_process() -> None:
     assert worker_count(small[:1], options=PARALLEL_CELLS) == 1
     cores = len(os.sched_getaffinity(0))
     assert worker_count(small, options=PARALLEL_CELLS) == min(cores, MAX_WORKERS)
+
+
+def test_workers_start_where_stderr_is_a_capture_without_a_descriptor() -> None:
+    """As in the workbench, whose UI captures sys.stderr: the workers must still start (they
+    failed with "bad value(s) in fds_to_keep"). A fresh process, so no tracker runs yet."""
+    program = textwrap.dedent(
+        """
+        import io, sys
+        import numpy as np
+        from pimp_tui.predict.evaluation import cross_validate
+        from pimp_tui.predict.fits import start_workers
+
+        class Capture(io.TextIOBase):
+            def fileno(self):
+                return -1
+
+        sys.stderr = Capture()
+        start_workers()
+        rng = np.random.default_rng(0)
+        x = rng.integers(0, 2, (40, 20)).astype(float)
+        cv = cross_validate(x, 1 + x[:, 0] + rng.uniform(0, 0.1, 40), "cart", 4, workers=2)
+        print(cv["folds"])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "4"
