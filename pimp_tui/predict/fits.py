@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,18 +60,16 @@ def fit_all(
     tracker = tracker or Tracker()
     if workers is None:
         workers = worker_count(fits, x.shape[1])
+    outputs: Generator[Fitted, None, None]
     if workers <= 1:
-        results = []
-        for fit in fits:
-            results.append(_fit_one(x, y, fit, levels))
-            tracker.step(fit.steps)
-        return results
-    from joblib import Parallel, delayed
+        outputs = (_fit_one(x, y, fit, levels) for fit in fits)
+    else:
+        from joblib import Parallel, delayed
 
-    _start_trackers()
-    outputs = Parallel(n_jobs=workers, return_as="generator")(
-        delayed(_fit_one)(x, y, fit, levels) for fit in fits
-    )
+        _start_trackers()
+        outputs = Parallel(n_jobs=workers, return_as="generator")(
+            delayed(_fit_one)(x, y, fit, levels) for fit in fits
+        )
     results = []
     try:
         for fit, fitted in zip(fits, outputs, strict=True):
