@@ -10,9 +10,11 @@ runs left) that counts model loading and the idle baseline as run time.
 
 Sampled decoding makes a run's output length, hence its duration, vary from one run of a
 configuration to the next (here from under a second to over 40 s), so the error of one campaign
-is one draw. The measured runs are therefore also replayed in --orders random orders (their
-durations and the median gap between them as measured): printed, the share of orders whose
-estimate at 25 % is within ±30 %, and the median and 10th/90th percentiles of the error.
+is one draw. The measured runs are therefore also replayed in --orders other plans (rounds of
+every configuration in random orders, as campaigns plan them; durations and the median gap
+between runs as measured): printed, the share of plans whose estimate at 25 % is within ±30 %,
+and the median and 10th/90th percentiles of the error. `--configs 13 --repetitions 3
+--prompts 10` is a campaign of `pimp measure`'s defaults (39 runs, about 7 minutes here).
 
     python benchmarks/eta.py [--configs 20] [--repetitions 2] [--prompts 1] [--seed 0]
                              [--max-new-tokens N] [--orders 1000]
@@ -108,7 +110,9 @@ def main() -> int:
 
 def replayed_errors(runs: list[RunTiming], quarter: int, orders: int, seed: int) -> list[float]:
     """The estimate's error (%) after `quarter` runs, were the finished runs to come in other
-    orders: each keeps its shape and measured duration, the gaps between runs their median."""
+    plans (rounds of every configuration, each round in a random order, as campaigns plan
+    them): each run keeps its configuration, shape and measured duration, the gaps between
+    runs their median."""
     done = sorted((r for r in runs if r.started is not None and r.finished is not None),
                   key=lambda r: r.started)  # type: ignore[arg-type, return-value]  # fmt: skip
     if len(done) <= quarter:
@@ -118,23 +122,39 @@ def replayed_errors(runs: list[RunTiming], quarter: int, orders: int, seed: int)
     rng = random.Random(seed)
     errors = []
     for _ in range(orders):
-        order = rng.sample(done, len(done))
         clock, timeline = 0.0, []
-        for position, run in enumerate(order):
+        for position, run in enumerate(planned_in_rounds(done, rng)):
             seconds = run.finished - run.started  # type: ignore[operator]
             timeline.append(RunTiming(position, "done", run.strategy, run.max_new_tokens,
-                                      clock, clock + seconds))  # fmt: skip
+                                      clock, clock + seconds, run.configuration))  # fmt: skip
             clock += seconds + gap
         at = timeline[quarter - 1].finished
         view = timeline[:quarter] + [
-            RunTiming(r.position, "pending", r.strategy, r.max_new_tokens)
+            RunTiming(r.position, "pending", r.strategy, r.max_new_tokens,
+                      configuration=r.configuration)
             for r in timeline[quarter:]
-        ]
+        ]  # fmt: skip
         actual = timeline[-1].finished - at  # type: ignore[operator]
         estimate = remaining_s(view, now=at)
         if estimate is not None and actual > 0:
             errors.append((estimate - actual) / actual * 100)
     return errors
+
+
+def planned_in_rounds(runs: list[RunTiming], rng: random.Random) -> list[RunTiming]:
+    """The runs in another plan: round k runs every configuration's k-th repetition (which of
+    its measured runs that is, drawn at random), each round in its own random order."""
+    by_configuration: dict[int | None, list[RunTiming]] = {}
+    for run in runs:
+        by_configuration.setdefault(run.configuration, []).append(run)
+    for repetitions in by_configuration.values():
+        rng.shuffle(repetitions)
+    plan: list[RunTiming] = []
+    for k in range(max(len(v) for v in by_configuration.values())):
+        round_runs = [v[k] for v in by_configuration.values() if len(v) > k]
+        rng.shuffle(round_runs)
+        plan += round_runs
+    return plan
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """How long a campaign has left, from what its finished runs took: the one estimate the CLI, the
 log and the workbench all show.
 
-A run's cost depends mostly on its decoding strategy and its output length, so each remaining
-run is priced by the finished runs that share both (their mean duration), else by those that
+Repetitions of a configuration cost about the same (campaigns plan one round of every
+configuration before the next), so a remaining run is priced by its configuration's finished
+runs (their mean duration). A configuration not yet run is priced by its cost shape, its
+decoding strategy and output length: by the finished runs that share both, else by those that
 share its strategy (seconds per output token allowed), else by all (the same, over every
 strategy). Between two runs the campaign also spends a gap (cooldown, warm-up, model reloads);
 the median gap seen so far is added per remaining run (before two runs have finished, the
@@ -36,6 +38,8 @@ class RunTiming:
     started: float | None = None
     """Unix time the run's window opened (None while pending)."""
     finished: float | None = None
+    configuration: int | None = None
+    """The stored configuration it runs (its repetitions share it); None where unknown."""
 
 
 def cost_shape(config: Mapping[str, Any]) -> tuple[str | None, int | None]:
@@ -75,15 +79,19 @@ def remaining_s(
 
 
 class _Pricer:
-    """Expected duration of a run from finished runs of the same shape, or the nearest one."""
+    """Expected duration of a run from finished runs of its configuration, else of the same
+    shape, or the nearest one."""
 
     def __init__(self, finished: Sequence[RunTiming], durations: Mapping[int, float]) -> None:
+        self.by_configuration: dict[int | None, list[float]] = {}  # never None
         self.by_shape: dict[tuple, list[float]] = {}
         self.rate_by_strategy: dict[str | None, list[float]] = {}
         self.all = list(durations.values())
         rate_seconds = rate_tokens = 0.0
         for run in finished:
             seconds = durations[run.position]
+            if run.configuration is not None:
+                self.by_configuration.setdefault(run.configuration, []).append(seconds)
             self.by_shape.setdefault((run.strategy, run.max_new_tokens), []).append(seconds)
             if run.max_new_tokens:
                 pair = self.rate_by_strategy.setdefault(run.strategy, [0.0, 0.0])
@@ -94,7 +102,9 @@ class _Pricer:
         self.rate = rate_seconds / rate_tokens if rate_tokens else None
 
     def __call__(self, run: RunTiming) -> float:
-        same = self.by_shape.get((run.strategy, run.max_new_tokens))
+        same = self.by_configuration.get(run.configuration) or self.by_shape.get(
+            (run.strategy, run.max_new_tokens)
+        )
         if same:
             return statistics.fmean(same)
         if run.max_new_tokens:
@@ -142,7 +152,8 @@ def campaign_runs(db: sqlite_utils.Database, campaign_id: int) -> tuple[list[Run
         strategy, length = cost_shape(config)
         runs.append(
             RunTiming(row["position"], row["status"], strategy, length,
-                      _unix(row["started_at"]), _unix(row["finished_at"]))
+                      _unix(row["started_at"]), _unix(row["finished_at"]),
+                      row["configuration_id"])
         )  # fmt: skip
     return runs, float(campaign["params"].get("cooldown_s") or 0.0)
 

@@ -84,7 +84,12 @@ def create_campaign(
     params: Mapping[str, Any] | None = None,
     name: str | None = None,
 ) -> int:
-    """Insert a campaign and plan all its runs in a random order fixed by `seed`."""
+    """Insert a campaign and plan its runs in rounds, one per repetition: every configuration
+    once, in a random order fixed by `seed`, then again in another. Randomised within a round
+    (drift is not confounded with a setting), each configuration is measured early and late,
+    a campaign stopped after its first round has measured every configuration, and the later
+    rounds' cost is known from the first (the time-left estimate prices a run by its
+    configuration's finished runs)."""
     if repetitions < 1 or prompts < 1:
         raise PimpError("a campaign needs at least one prompt and one repetition")
     config_ids = [
@@ -95,8 +100,12 @@ def create_campaign(
     ]
     if not config_ids:
         raise PimpError(f"sample {sample_id} does not exist or has no configurations")
-    plan = [(cid, rep) for cid in config_ids for rep in range(repetitions)]
-    random.Random(seed).shuffle(plan)
+    rng = random.Random(seed)
+    plan = []
+    for rep in range(repetitions):  # one round per repetition, each in its own random order
+        round_order = list(config_ids)
+        rng.shuffle(round_order)
+        plan += [(cid, rep) for cid in round_order]
     with db.conn:
         cursor = db.conn.execute(
             "INSERT INTO campaigns (sample_id, name, task, prompts, repetitions, llm, sensor,"

@@ -23,17 +23,19 @@ not started yet) the sampled one."""
 def run_timings(
     db: sqlite_utils.Database, campaign_id: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(the campaign: its task and params, every run's position, status, configuration, whether
-    that is the effective one the run stored, and start/finish stamps)."""
+    """(the campaign: its task and params, every run's position, status, configuration id and
+    configuration, whether that is the effective one the run stored, and start/finish stamps)."""
     row = db.execute("SELECT task, params FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     if row is None:
         raise PimpError(f"no campaign {campaign_id}")
     campaign = {"task": row[0], "params": json.loads(row[1] or "{}")}
     rows = [
-        {"position": position, "status": status, "config": json.loads(effective or config),
-         "effective": effective is not None, "started_at": started, "finished_at": finished}
-        for position, status, config, effective, started, finished in db.execute(
-            "SELECT r.position, r.status, c.config, r.effective, r.started_at, r.finished_at"
+        {"position": position, "status": status, "configuration_id": configuration_id,
+         "config": json.loads(effective or config), "effective": effective is not None,
+         "started_at": started, "finished_at": finished}
+        for position, status, configuration_id, config, effective, started, finished in db.execute(
+            "SELECT r.position, r.status, r.configuration_id, c.config, r.effective,"
+            " r.started_at, r.finished_at"
             " FROM runs r JOIN configurations c ON c.id = r.configuration_id"
             " WHERE r.campaign_id = ?",
             [campaign_id],

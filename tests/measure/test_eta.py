@@ -128,14 +128,31 @@ def test_cli_and_workbench_show_the_same_estimate(tmp_path):
 
 
 def test_a_stored_campaign_counts_its_cooldown_after_the_first_run(tmp_path):
-    from pimp_tui.measure.eta import campaign_remaining_s
+    from pimp_tui.measure.eta import campaign_remaining_s, campaign_runs
 
     db, cid = stored_campaign(tmp_path / "a.db", fixed_times=True)
     without = campaign_remaining_s(db, cid, now=0.0)
+    first = next(r for r in campaign_runs(db, cid)[0] if r.status == "done")
     db.conn.close()
     db, cid = stored_campaign(tmp_path / "b.db", params={"cooldown_s": 2.0}, fixed_times=True)
     with_cooldown = campaign_remaining_s(db, cid, now=0.0)
     db.conn.close()
-    # the first run (seed 0) generated 96 tokens in 1 s: the other five, 288 tokens, take 3 s
-    assert without == pytest.approx(3.0)
-    assert with_cooldown == pytest.approx(3.0 + 5 * 2.0)  # each after a 2 s pause
+    # the first run allowed `tokens` in 1 s: its repetition takes 1 s, the other two
+    # configurations (32 + 64 + 96 - tokens, twice) 1 s per `tokens`
+    tokens = first.max_new_tokens
+    assert tokens in (32, 64, 96)
+    expected = 1.0 + 2 * (192 - tokens) / tokens
+    assert without == pytest.approx(expected)
+    assert with_cooldown == pytest.approx(expected + 5 * 2.0)  # each after a 2 s pause
+
+
+def test_a_configuration_already_run_is_priced_by_its_own_runs_not_by_its_shape():
+    # two beam-search configurations of the same shape, one slow (no cache), one fast
+    runs = [
+        RunTiming(0, "done", "BeamSearch", 256, 0.0, 9.0, configuration=1),
+        RunTiming(1, "done", "BeamSearch", 256, 9.0, 10.0, configuration=2),
+        RunTiming(2, "pending", "BeamSearch", 256, configuration=2),
+        RunTiming(3, "pending", "BeamSearch", 256, configuration=2),
+        RunTiming(4, "pending", "BeamSearch", 256, configuration=3),  # unseen: by its shape
+    ]
+    assert remaining_s(runs, now=10.0) == pytest.approx(1.0 + 1.0 + 5.0)

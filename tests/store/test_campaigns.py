@@ -1,4 +1,4 @@
-"""Campaign store: runs planned once per (configuration, repetition) in a seeded order,
+"""Campaign store: runs planned once per (configuration, repetition) in seeded rounds,
 interrupted runs reset for resume, a finished run and its trace committed together."""
 
 from __future__ import annotations
@@ -52,10 +52,22 @@ def test_every_configuration_and_repetition_is_planned_once_in_seeded_order(db):
     runs = plan(db, first)
     assert sorted(runs) == [(c, r) for c in (1, 2, 3) for r in (0, 1)]
     assert plan(db, same) == runs
-    assert plan(db, other) != runs  # 720 orders: another seed gives another one
+    assert plan(db, other) != runs  # 36 plans: another seed gives another one
     camp = store.get_campaign(db, first)
     assert (camp["status"], camp["total"], camp["done"]) == ("planned", 6, 0)
     assert camp["params"] == {"cooldown_s": 0.5}
+
+
+def test_runs_are_planned_in_rounds_each_in_its_own_random_order(db):
+    plans = [plan(db, create(db, seed, repetitions=3)) for seed in range(10)]
+    for runs in plans:
+        rounds = [runs[0:3], runs[3:6], runs[6:9]]
+        for repetition, round_runs in enumerate(rounds):
+            assert sorted(round_runs) == [(c, repetition) for c in (1, 2, 3)]
+    # the rounds are shuffled apart: some plan runs its configurations in two orders
+    orders = {tuple(c for c, _ in runs[k : k + 3]) for runs in plans for k in (0, 3, 6)}
+    assert len(orders) > 1
+    assert any(runs[0][0] != runs[3][0] or runs[1][0] != runs[4][0] for runs in plans)
 
 
 def test_a_run_cannot_be_planned_twice(db):
