@@ -102,8 +102,9 @@ def main() -> int:
     if errors:
         within = sum(abs(e) <= 30 for e in errors) / len(errors) * 100
         low, high = errors[len(errors) // 10], errors[len(errors) * 9 // 10]
-        print(f"the same runs in {len(errors)} random orders: within ±30 % in {within:.0f} %, "
-              f"median error {statistics.median(errors):+.1f} %, 10th/90th percentile "
+        print(f"the same runs in {len(errors)} other plans in rounds: "
+              f"within ±30 % in {within:.0f} %, median error "
+              f"{statistics.median(errors):+.1f} %, 10th/90th percentile "
               f"{low:+.1f}/{high:+.1f} %")  # fmt: skip
     return 0
 

@@ -54,8 +54,11 @@ def measured_store(db_path: Path, model_path: Path, configurations: int = 14) ->
             db, sample_id=sample_id, task="arith", prompts=2, repetitions=2, llm="smollm2",
             sensor="estimate",
         )  # fmt: skip
+        # Sorted so that each run's noise depends on its configuration and repetition, not on
+        # the campaign's (shuffled) plan order.
+        runs = campaigns.pending_runs(db, campaign_id)
         noise = random.Random(0)
-        for run in campaigns.pending_runs(db, campaign_id):
+        for run in sorted(runs, key=lambda r: (r["configuration_id"], r["repetition"])):
             config = run["config"]
             metrics = {
                 "energy_j": energy_of(config) * (1 + 0.01 * noise.uniform(-1, 1)),
