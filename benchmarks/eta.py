@@ -14,7 +14,8 @@ is one draw. The measured runs are therefore also replayed in --orders other pla
 every configuration in random orders, as campaigns plan them; durations and the median gap
 between runs as measured): printed, the share of plans whose estimate at 25 % is within ±30 %,
 and the median and 10th/90th percentiles of the error. `--configs 13 --repetitions 3
---prompts 10` is a campaign of `pimp measure`'s defaults (39 runs, about 7 minutes here).
+--prompts 10` is a campaign of `pimp measure`'s defaults (39 runs; 2 min 57 s on a quiet
+2-core machine).
 
     python benchmarks/eta.py [--configs 20] [--repetitions 2] [--prompts 1] [--seed 0]
                              [--max-new-tokens N] [--orders 1000]
