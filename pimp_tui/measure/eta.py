@@ -8,8 +8,9 @@ decoding strategy and output length: by the finished runs that share both, else 
 share its strategy (seconds per output token allowed), else by all (the same, over every
 strategy). Between two runs the campaign also spends a gap (cooldown, warm-up, model reloads);
 the median gap seen so far is added per remaining run (before two runs have finished, the
-campaign's planned cooldown). Start-up (model load, idle baseline) is no run's cost, so it never
-inflates the estimate.
+campaign's planned cooldown). Start-up (model load, idle baseline) is no run's cost, and the
+time between the runs of two worker processes (a pause, a crash, then a resume) is no gap, so
+neither inflates the estimate.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class RunTiming:
     finished: float | None = None
     configuration: int | None = None
     """The stored configuration it runs (its repetitions share it); None where unknown."""
+    session: str | None = None
+    """The worker process that ran it (the campaign's claim); None where unknown."""
 
 
 def cost_shape(config: Mapping[str, Any]) -> tuple[str | None, int | None]:
@@ -117,11 +120,13 @@ class _Pricer:
 
 
 def _gaps(finished: Sequence[RunTiming]) -> list[float]:
-    """Idle time between one run's end and the next run's start, in the order they ran."""
+    """Idle time between one run's end and the next run's start, in the order they ran, where
+    one worker process ran both."""
     ordered = sorted(finished, key=lambda r: r.started)  # type: ignore[arg-type, return-value]
     return [
         max(b.started - a.finished, 0.0)  # type: ignore[operator]
         for a, b in zip(ordered, ordered[1:], strict=False)
+        if a.session == b.session
     ]
 
 
@@ -153,7 +158,7 @@ def campaign_runs(db: sqlite_utils.Database, campaign_id: int) -> tuple[list[Run
         runs.append(
             RunTiming(row["position"], row["status"], strategy, length,
                       _unix(row["started_at"]), _unix(row["finished_at"]),
-                      row["configuration_id"])
+                      row["configuration_id"], row["session"])
         )  # fmt: skip
     return runs, float(campaign["params"].get("cooldown_s") or 0.0)
 

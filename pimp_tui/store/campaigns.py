@@ -283,15 +283,17 @@ def start_run(
     context: Mapping[str, Any] | None = None,
 ) -> None:
     """Mark a run as in flight (a crash now leaves it 'running', reset on resume), with the
-    effective configuration it runs with and its context (CONTEXT_COLUMNS)."""
+    effective configuration it runs with, its context (CONTEXT_COLUMNS) and the worker session
+    (the campaign's claim) that runs it."""
     context = context or {}
     values = [context.get(name) for name in CONTEXT_COLUMNS]
     with db.conn:
         db.conn.execute(
             f"UPDATE runs SET status = 'running', started_at = {NOW}, effective = ?,"
-            " effective_source = ?, llm = ?, task = ?, device = ?, hardware = ? WHERE id = ?",
+            " effective_source = ?, llm = ?, task = ?, device = ?, hardware = ?,"
+            " session = (SELECT claimed_at FROM campaigns WHERE id = ?) WHERE id = ?",
             [None if effective is None else json.dumps(dict(effective)),
-             None if effective is None else "runner", *values, run_id],
+             None if effective is None else "runner", *values, campaign_id, run_id],
         )  # fmt: skip
         db.conn.execute(f"UPDATE campaigns SET heartbeat_at = {NOW} WHERE id = ?", [campaign_id])
 

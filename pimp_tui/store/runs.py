@@ -24,7 +24,8 @@ def run_timings(
     db: sqlite_utils.Database, campaign_id: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(the campaign: its task and params, every run's position, status, configuration id and
-    configuration, whether that is the effective one the run stored, and start/finish stamps)."""
+    configuration, whether that is the effective one the run stored, start/finish stamps and
+    worker session)."""
     row = db.execute("SELECT task, params FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     if row is None:
         raise PimpError(f"no campaign {campaign_id}")
@@ -32,10 +33,11 @@ def run_timings(
     rows = [
         {"position": position, "status": status, "configuration_id": configuration_id,
          "config": json.loads(effective or config), "effective": effective is not None,
-         "started_at": started, "finished_at": finished}
-        for position, status, configuration_id, config, effective, started, finished in db.execute(
+         "started_at": started, "finished_at": finished, "session": session}
+        for position, status, configuration_id, config, effective, started, finished, session
+        in db.execute(
             "SELECT r.position, r.status, r.configuration_id, c.config, r.effective,"
-            " r.started_at, r.finished_at"
+            " r.started_at, r.finished_at, r.session"
             " FROM runs r JOIN configurations c ON c.id = r.configuration_id"
             " WHERE r.campaign_id = ?",
             [campaign_id],

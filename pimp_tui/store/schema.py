@@ -295,4 +295,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        11,
+        """
+        -- the campaign's claimed_at when the run started: runs of one worker process share it,
+        -- so the time between runs of two processes (a pause, a crash) is no gap between runs
+        ALTER TABLE runs ADD COLUMN session TEXT;
+        """,
+    ),
 ]

@@ -4,6 +4,8 @@ and the same figure for the CLI and the workbench."""
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from pimp_tui.measure.eta import RunTiming, cost_shape, format_duration, remaining_s
@@ -78,6 +80,37 @@ def test_before_a_gap_is_seen_the_planned_cooldown_stands_for_it():
         pending(2, "GreedySearch", 32),
     ]
     assert remaining_s(runs, now=3.2, cooldown_s=2.0) == pytest.approx(3.0 + 0.1)
+
+
+def test_the_time_between_two_worker_processes_is_no_gap_between_runs():
+    # two runs 0.2 s apart, a 10-minute pause, then a resumed process ran a third one
+    def run(position, start, session):  # type: ignore[no-untyped-def]
+        return RunTiming(position, "done", "GreedySearch", 32, start, start + 1.0, 1, session)
+
+    runs = [run(0, 0.0, "a"), run(1, 1.2, "a"), run(2, 602.2, "b"),
+            RunTiming(3, "pending", "GreedySearch", 32, configuration=1)]  # fmt: skip
+    assert remaining_s(runs, now=603.2) == pytest.approx(0.2 + 1.0)
+    # the same three runs by one process: the 10 minutes were a gap, and count
+    runs = [run(0, 0.0, "a"), run(1, 1.2, "a"), run(2, 602.2, "a"), runs[3]]
+    assert remaining_s(runs, now=603.2) == pytest.approx(statistics.median([0.2, 600.0]) + 1.0)
+
+
+def test_a_stored_run_knows_the_worker_process_that_ran_it(tmp_path):
+    from pimp_tui.measure.eta import campaign_runs
+    from pimp_tui.store import campaigns
+
+    db, cid = stored_campaign(tmp_path / "a.db")
+    claims, started = ["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"], []
+    for claimed in claims:  # a process ran one run, the campaign was paused, another resumed it
+        db.execute("UPDATE campaigns SET claimed_at = ?", [claimed])  # as claim() stamps it
+        db.conn.commit()
+        run = campaigns.pending_runs(db, cid)[0]
+        campaigns.start_run(db, cid, run["id"])
+        campaigns.finish_run(db, run["id"], "done", {"latency_s": 1.0})
+        started.append(run["position"])
+    sessions = {r.position: r.session for r in campaign_runs(db, cid)[0]}
+    db.conn.close()
+    assert [sessions[p] for p in started] == claims
 
 
 def stored_campaign(db_path, params=None, fixed_times=False):  # type: ignore[no-untyped-def]
