@@ -33,6 +33,18 @@ def test_samples_and_power_source_are_labelled_estimate():
     assert sample.watts == pytest.approx(DEFAULT_WATTS_PER_CORE)
 
 
+def test_a_sample_never_shows_more_than_every_core_busy():
+    # the CPU time read late: 0.5 s of it in a 0.1 s interval, on 2 cores
+    cpu, clock = ManualClock(0.0), ManualClock()
+    sensor = EstimateSensor(watts_per_core=15.0, cpu_time=cpu, clock=clock, cores=2)
+    cpu.advance(0.5)
+    clock.advance(0.1)
+    assert sensor.sample()[0].watts == pytest.approx(2 * 15.0)
+    cpu.advance(0.1)  # one busy core
+    clock.advance(0.1)
+    assert sensor.sample()[0].watts == pytest.approx(15.0)
+
+
 def test_real_cpu_work_costs_energy():
     sensor = EstimateSensor()
     token = sensor.open_window()

@@ -7,6 +7,7 @@ so every reading and sample is labelled 'estimate' and must be shown that way.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,10 +33,12 @@ class EstimateSensor:
         watts_per_core: float = DEFAULT_WATTS_PER_CORE,
         cpu_time: Callable[[], float] = time.process_time,
         clock: Callable[[], float] = time.monotonic,
+        cores: int | None = None,
     ) -> None:
         if not watts_per_core > 0:
             raise PimpError(f"watts per core must be positive, got {watts_per_core}")
         self.watts_per_core = float(watts_per_core)
+        self.cores = cores or _usable_cores()
         self._cpu_time = cpu_time
         self._clock = clock
         self._last = (clock(), cpu_time())
@@ -43,13 +46,15 @@ class EstimateSensor:
         self.notes: tuple[str, ...] = ()
 
     def sample(self) -> list[PowerSample]:
-        """Estimated power since the previous sample (busy cores × watts per core)."""
+        """Estimated power since the previous sample (busy cores × watts per core). Never more
+        than every usable core busy: the clock and the CPU time are two reads, and a thread
+        paused between them makes a short interval look busier than the machine can be."""
         t, cpu = self._clock(), self._cpu_time()
         t_prev, cpu_prev = self._last
         self._last = (t, cpu)
         dt = t - t_prev
-        watts = (cpu - cpu_prev) / dt * self.watts_per_core if dt > 0 else 0.0
-        return [PowerSample(t=t, device=0, watts=watts)]
+        busy = min((cpu - cpu_prev) / dt, self.cores) if dt > 0 else 0.0
+        return [PowerSample(t=t, device=0, watts=busy * self.watts_per_core)]
 
     def open_window(self) -> tuple[float, float]:
         if self.synchronize is not None:
@@ -76,3 +81,10 @@ class EstimateSensor:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
