@@ -54,7 +54,7 @@ GPUs' idle power (labelled), or says that nothing runs.
         ),  # fmt: skip
     ]
     DEFAULT_CSS = """
-    MonitorScreen #campaign-line { height: 1; padding: 0 1; }
+    MonitorScreen #campaign-line { height: auto; max-height: 2; padding: 0 1; }
     MonitorScreen #progress-row { height: 1; padding: 0 1; }
     MonitorScreen ProgressBar { width: 42; }
     MonitorScreen #eta { width: 1fr; padding: 0 0 0 1; }

@@ -23,11 +23,19 @@ _STATUS_STYLE = {
 }
 
 
+def status_word(camp: dict[str, Any]) -> str:
+    """The stored status, except that a 'running' campaign whose process is gone was
+    interrupted."""
+    if camp["status"] == "running" and not camp["alive"]:
+        return "interrupted"
+    return str(camp["status"])
+
+
 def campaign_line(camp: dict[str, Any]) -> Text:
     """Status (with the runner's process while it lives), sample, task, model and sensor."""
-    status = camp["status"]
-    if status == "running" and not camp["alive"]:
-        status = "interrupted (r resumes)"
+    status = status_word(camp)
+    if status == "interrupted":
+        status += " (r resumes)"
     line = Text()
     line.append(status, style=_STATUS_STYLE.get(camp["status"], ""))
     if camp["alive"]:
@@ -54,7 +62,8 @@ def progress_text(camp: dict[str, Any], state: CampaignState) -> Text:
 
 
 def now_text(camp: dict[str, Any], state: CampaignState, hidden: set[str], prompt: str) -> Text:
-    """The run in flight (or why nothing runs), the cluster's slots, and the task's prompt."""
+    """The run in flight with one of the task's prompts it runs (or why nothing runs), and
+    the cluster's slots."""
     now = Text()
     running = state.running
     if running is not None and camp["alive"]:
@@ -62,6 +71,9 @@ def now_text(camp: dict[str, Any], state: CampaignState, hidden: set[str], promp
         now.append(f"▶ run {running['position'] + 1} (cfg {running['configuration_id']} rep "
                    f"{running['repetition'] + 1}, {duration(elapsed)}): ")  # fmt: skip
         now.append(config_summary(running["config"], hidden))
+        if prompt:
+            now.append(f"\n{camp['prompts']} prompt(s) like: " + prompt.replace("\n", " "),
+                       style="italic")  # fmt: skip
         if state.serving is not None:
             now.append("\n")
             now.append_text(serving_text(state.serving))
@@ -74,8 +86,6 @@ def now_text(camp: dict[str, Any], state: CampaignState, hidden: set[str], promp
         now.append(f"error: {camp['error']}", style="red")
     elif not camp["alive"] and camp["status"] not in ("done", "cancelled"):
         now.append("not running: r resumes it in a process of its own", style="yellow")
-    if prompt:
-        now.append("\nprompt: " + prompt.replace("\n", " "), style="italic")
     return now
 
 

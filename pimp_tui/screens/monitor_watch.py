@@ -24,6 +24,7 @@ from pimp_tui.screens.monitor_text import (
     progress_text,
     run_cells,
     sensor_label,
+    status_word,
 )
 from pimp_tui.services.monitor import CampaignState
 from pimp_tui.widgets.plot import decimate
@@ -65,7 +66,7 @@ class CampaignWatch(PaneScreen):
         """What each Static last showed: an unchanged state repaints nothing."""
 
     def compose(self) -> ComposeResult:
-        title = self.pane_title("no campaign yet: n measures a stored sample")
+        title = self.pane_title("no campaign yet: n starts one")
         yield Static(title, id="monitor-title", classes="pane-title")
         yield Static("", id="campaign-line")
         with Horizontal(id="progress-row"):
@@ -127,10 +128,10 @@ class CampaignWatch(PaneScreen):
         """No campaign runs: the GPUs' idle power where NVML answers, else say so."""
         chart = self.query_one(PowerChart)
         camp = self._campaign
-        what = f"campaign #{camp['id']} {camp['status']}" if camp else "no campaign yet"
+        what = f"campaign #{camp['id']} {status_word(camp)}" if camp else "no campaign running"
         monitor = self._idle_monitor
         if monitor is None:
-            chart.show_message("none", f"no campaign running ({what}): nothing is measured")
+            chart.show_message("none", f"{what}: nothing is measured")
             return
         if monitor.samples_taken == self._idle_drawn:
             return
@@ -140,7 +141,8 @@ class CampaignWatch(PaneScreen):
         for sample in samples:
             series.setdefault(sample.device, []).append(sample.watts)
         span = samples[-1].t - samples[0].t if samples else 0.0
-        chart.show(series, f"nvml · GPU idle power, no campaign running ({what})", (0.0, span))
+        power = "GPU power" if camp else "GPU idle power"  # another campaign may run
+        chart.show(series, f"nvml · {power}, {what}", (0.0, span))
 
     def _start_idle_monitor(self) -> None:
         if self._idle_monitor is None and not self._idle_probed:

@@ -50,7 +50,7 @@ class PredictView(PaneScreen):
         intervals, marked on the Pareto plot."""
 
     def compose(self) -> ComposeResult:
-        yield Static(self.pane_title("predictors learnt from the measured runs"),
+        yield Static(self.pane_title("predictors of measured runs"),
                      classes="pane-title")  # fmt: skip
         with Horizontal(id="predict-form"):
             yield Label("target")

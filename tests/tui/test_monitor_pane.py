@@ -127,8 +127,10 @@ async def test_campaign_of_another_process_is_watched_and_controlled_through_the
         assert table.row_count == 2
         line = str(screen.query_one("#campaign-line").render())
         assert line.startswith(f"running (pid {os.getpid()}") and "sensor estimate" in line
+        assert screen.query_one("#campaign-line").size.height == 2  # wrapped at 80, not cut
         assert "2/6 runs" in str(screen.query_one("#eta").render())
-        assert "▶ run 3" in str(screen.query_one("#now").render())
+        now_line = str(screen.query_one("#now").render())
+        assert "▶ run 3" in now_line and "1 prompt(s) like: " in now_line
         text = chart_text(screen)
         assert f"sensor: estimate 15 W/core · campaign #{campaign_id} · live" in text
         assert "49.0 W" in text and "now" in text
@@ -172,6 +174,37 @@ async def test_campaign_of_another_process_is_watched_and_controlled_through_the
         await settle(pilot)
         assert app.is_running
     db.close()
+
+
+async def test_a_campaign_whose_process_died_is_called_interrupted_everywhere(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+
+    from pimp_tui.store import campaigns
+
+    app = make_app(tmp_path)
+    db_path = Path(app.db_path)
+    campaign_id, _ = fake_running_campaign(db_path)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    db = open_store(db_path)
+    campaigns.set_status(
+        db, campaign_id, "running", pid=int(gone.stdout), host=socket.gethostname()
+    )
+    db.close()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.pause(1.2)
+        screen = app.screen
+        assert str(screen.query_one("#campaign-line").render()).startswith(
+            "interrupted (r resumes)"
+        )
+        text = chart_text(screen)
+        assert f"campaign #{campaign_id} interrupted: nothing is measured" in text
+        assert "no campaign running" not in text
+        assert "prompt" not in str(screen.query_one("#now").render())
 
 
 async def test_a_finished_run_opens_with_settings_metrics_caveats_trace_and_outputs(
