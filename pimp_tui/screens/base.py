@@ -13,6 +13,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from pimp_tui.app import PimpApp
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,6 +84,19 @@ class PaneScreen(Screen[None]):
         text.append(" ")
         text.append_text(info if isinstance(info, Text) else Text(info))
         return text
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast shown as written: messages carry errors, paths and names whose brackets
+        (`pip install 'pimp-tui[report]'`) markup would swallow."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

@@ -59,3 +59,27 @@ async def test_theme_cycles_from_the_keyboard(tmp_path: Path) -> None:
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert app.theme != first
+
+
+async def test_a_failed_worker_shows_its_error_as_written_brackets_and_all(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets._toast import Toast
+
+    from pimp_tui.errors import PimpError
+    from pimp_tui.screens.base import background
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        screen = app.screen
+
+        @background("test")
+        def fail(self) -> None:  # type: ignore[no-untyped-def]
+            raise PimpError("the plots need matplotlib: pip install 'pimp-tui[report]'")
+
+        fail(screen)
+        await settle(pilot)
+        await pilot.pause(0.3)
+        shown = " ".join(str(toast.render()) for toast in app.screen.query(Toast))
+        assert "pip install 'pimp-tui[report]'" in shown
