@@ -108,3 +108,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pimp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `pimp ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 141  # what a shell reports for a writer stopped by SIGPIPE

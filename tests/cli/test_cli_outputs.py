@@ -86,3 +86,19 @@ def test_sweetspot_svg_refuses_the_store(
     assert main(["--db", str(measured_store), "sweetspot", "1", "--svg", str(measured_store)]) == 2
     _one_line_error(capsys, "which this command reads")
     assert digest(measured_store) == before
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `| head -1` once it has its line
+    done = subprocess.run(
+        [sys.executable, "-m", "pimp_tui", "--db", str(tmp_path / "w.db"), "campaigns"],
+        stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+    )  # fmt: skip
+    os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 141
