@@ -19,13 +19,21 @@ MAX_TRACES = 24
 MAX_BARS = 20
 
 
-def _figure(height: float = HEIGHT) -> Any:
+def require_matplotlib() -> None:
+    """PimpError unless matplotlib (the `report` extra) imports: checked before a report
+    reads and learns for seconds only to fail at its first plot."""
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ModuleNotFoundError:
         raise PimpError(
             "the report's plots need matplotlib: pip install 'pimp-tui[report]'"
         ) from None
+
+
+def _figure(height: float = HEIGHT) -> Any:
+    require_matplotlib()
+    import matplotlib
+
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, selectable
     matplotlib.rcParams["svg.hashsalt"] = "pimp"  # the same report gives the same ids
     from matplotlib.figure import Figure

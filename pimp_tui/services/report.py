@@ -47,8 +47,10 @@ def write_report(
     """Build the report of `campaign_id` and write it to `out` (replaced only once complete)."""
     from pimp_tui.files import check_output, write_text
     from pimp_tui.report.html import render
+    from pimp_tui.report.plots import require_matplotlib
 
     target = check_output(out, "--out", protect=[db_path])
+    require_matplotlib()
     report = campaign_report(db_path, campaign_id, constraints, progress, cancelled)
     text = render(report)
     write_text(target, text)

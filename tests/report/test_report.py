@@ -83,3 +83,21 @@ def test_report_of_a_campaign_that_does_not_exist_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["pimp: no campaign 7"]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_without_matplotlib_the_report_says_so_before_any_work(
+    campaign, tmp_path, capsys, monkeypatch
+):  # type: ignore[no-untyped-def]
+    import sys
+
+    from pimp_tui.services import report
+
+    db, campaign_id = campaign
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # not installed
+    monkeypatch.setattr(report, "campaign_report", lambda *a, **k: pytest.fail("worked first"))
+    out = tmp_path / "r.html"
+    assert main(["--db", str(db), "report", str(campaign_id), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "pimp: the report's plots need matplotlib: pip install 'pimp-tui[report]'"
+    ]
+    assert not out.exists()
