@@ -69,7 +69,7 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
     SampleScreen #sample-form Label { padding: 0 1 0 0; }
     SampleScreen #sample-form Input { width: 7; margin: 0 1 0 0; }
     SampleScreen #algorithm { width: 23; margin: 0 1 0 0; }
-    SampleScreen #sample-status { height: 2; padding: 0 1; }
+    SampleScreen #sample-status { height: auto; max-height: 5; padding: 0 1; }
     SampleScreen RowsTable { height: 1fr; border: round $primary-darken-2; }
     SampleScreen RowsTable:focus { border: round $accent; }
     """

@@ -17,8 +17,12 @@ from pimp_tui.variability.io import load_model
 
 @pytest.fixture
 def fake_cuda(monkeypatch):
-    """torch sees two CUDA GPUs."""
+    """torch sees two CUDA GPUs, and every quantization package is installed."""
     import torch
+
+    from pimp_tui.measure import host
+
+    monkeypatch.setattr(host, "missing_backends", frozenset)
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
@@ -127,3 +131,27 @@ def test_a_quantized_load_goes_straight_to_the_campaigns_device():
     import torch
 
     assert kwargs["dtype"] is torch.bfloat16 and kwargs["device_map"] == "cpu"
+
+
+def test_a_quantization_whose_package_is_missing_here_is_left_out_of_samples():
+    from pimp_tui.measure.host import fix_to_host as fix
+    from pimp_tui.sampling import sample
+
+    model = load_model(HF_GENERATION_MODEL)
+    fixed, fixes = fix(model, Host(0, missing=frozenset({"torchao", "bitsandbytes"})))
+    named = {f.constraint: f.reason for f in fixes}
+    # bitsandbytes is CUDA-only: on a CPU host its settings are gone already, named once
+    assert list(named) == ["!CUDA", "!Int8WeightOnly", "!Int8Dynamic"]
+    assert named["!Int8Dynamic"] == "torchao is not installed here: pip install 'pimp-tui[quant]'"
+    configs = sample(fixed, "uniform", size=60, seed=0)
+    assert not [c for c in configs if c.get("Int8WeightOnly") or c.get("Int8Dynamic")]
+    assert any(c.get("NoQuantization") for c in configs)
+
+
+def test_the_packages_missing_are_those_this_python_cannot_import(monkeypatch):
+    from pimp_tui.measure import host, llm
+
+    monkeypatch.setattr(llm, "QUANTIZATION_PACKAGES", {
+        "torchao": ("pimp_no_such_package", "quant"), "bitsandbytes": ("json", "cuda"),
+    })  # fmt: skip
+    assert host.missing_backends() == frozenset({"torchao"})

@@ -74,6 +74,25 @@ async def test_uniform_sample_has_the_size_asked_for(tmp_path: Path) -> None:
         assert status(app).startswith("9 configurations · uniform")
 
 
+async def test_the_constraints_the_host_added_are_in_view_at_80_columns(tmp_path: Path) -> None:
+    from pimp_tui.paths import HF_GENERATION_MODEL
+
+    app = make_app(tmp_path, HF_GENERATION_MODEL)  # a model with a Device part
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#algorithm").value = "uniform"
+        screen.query_one("#size").value = "5"
+        await pilot.press("g")
+        await settle(pilot)
+        assert "fixed by the host: !CUDA (no CUDA GPU visible" in status(app)  # no GPU here
+        shown = screen.query_one("#sample-status")
+        lines = shown.render_lines(shown.region.reset_offset)
+        assert any("fixed by the host" in line.text for line in lines)  # drawn, not cut off
+
+
 async def test_stored_sample_reopens(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
