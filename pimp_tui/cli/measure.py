@@ -124,6 +124,9 @@ def measure_command(args: argparse.Namespace) -> int:
         ))  # fmt: skip
         for fix in planned.host_fixes:
             print(f"pimp: fixed by the host: {fix}", file=sys.stderr)
+        if planned.drawn:
+            print(f"pimp: sample #{planned.sample_id} {planned.drawn} stored "
+                  f"(--sample {planned.sample_id} measures it again)", file=sys.stderr)  # fmt: skip
         campaign_id = planned.campaign_id
         print(campaign_id, flush=True)
     if args.detach:

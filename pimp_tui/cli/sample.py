@@ -150,7 +150,9 @@ def _coverage(model_path: str, sample_path: str, t: int) -> int:
 def _list(db_path: str) -> int:
     from pimp_tui.services.sampling import stored_samples
 
-    for meta in stored_samples(db_path, newest_first=False):
+    samples = stored_samples(db_path, newest_first=False)  # read first: a refused store
+    print("\t".join(("id", "model", "name", "algorithm", "size", "coverage")))  # prints nothing
+    for meta in samples:
         cov = meta["coverage"]
         shown = f"{cov['covered']}/{cov['valid']} {cov['t']}-wise" if cov else "-"
         print(

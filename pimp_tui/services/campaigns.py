@@ -202,6 +202,9 @@ class Planned:
     campaign_id: int
     host_fixes: list[str] = field(default_factory=list)
     """Constraints the host added before sampling, each with its reason."""
+    sample_id: int = 0
+    drawn: str | None = None
+    """The name of the sample drawn and stored for it; None when it measures a stored one."""
 
 
 def plan_campaign(request: CampaignRequest) -> Planned:
@@ -220,10 +223,11 @@ def plan_campaign(request: CampaignRequest) -> Planned:
             raise PimpError("measure: --requests N (at least 1) is for --task serving[:TASK]")
         request = dataclasses.replace(request, prompts=request.requests)
     fixes: list[str] = []
+    drawn: str | None = None
     if request.sample:
         sample_id = stored_sample_id(request.db_path, str(request.sample))
     else:
-        sample_id, fixes = _sample_for(request)
+        sample_id, drawn, fixes = _sample_for(request)
     options = {"cooldown_s": request.cooldown_s, "idle_s": request.idle_s, "hz": request.hz,
                "cpu_watts": request.cpu_watts}  # fmt: skip
     campaign_id = create_campaign(
@@ -234,11 +238,12 @@ def plan_campaign(request: CampaignRequest) -> Planned:
         executor=request.executor.to_params(),
         **{k: v for k, v in options.items() if v is not None},
     )  # fmt: skip
-    return Planned(campaign_id, fixes)
+    return Planned(campaign_id, fixes, sample_id, drawn)
 
 
-def _sample_for(request: CampaignRequest) -> tuple[int, list[str]]:
-    """Draw and store the sample a new campaign measures (only what this host runs)."""
+def _sample_for(request: CampaignRequest) -> tuple[int, str, list[str]]:
+    """Draw and store the sample a new campaign measures (only what this host runs): its id,
+    its name, and the host's constraints."""
     from pimp_tui.measure.llm import resolve
     from pimp_tui.measure.tasks import load_task
     from pimp_tui.sampling import draw
@@ -264,13 +269,13 @@ def _sample_for(request: CampaignRequest) -> tuple[int, list[str]]:
     try:
         model_id = store_model(db, base, None, base.root.name)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        name = f"measure-{request.algorithm}-{stamp}"
         sample_id = save_sample(
-            db, model_id, f"measure-{request.algorithm}-{stamp}", request.algorithm, params,
-            drawn.configs, None, drawn.lower_bound,
-        )  # fmt: skip
+            db, model_id, name, request.algorithm, params, drawn.configs, None, drawn.lower_bound
+        )
     finally:
         db.close()
-    return sample_id, host
+    return sample_id, name, host
 
 
 def start_campaign(request: CampaignRequest) -> Detached:

@@ -4,6 +4,7 @@ a campaign killed with SIGKILL and resumed."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -44,6 +45,10 @@ def test_twise_campaign_on_the_tiny_model_completes_without_failed_runs(tmp_path
     out, err = capsys.readouterr()
     campaign_id = int(out.strip())
     assert f"campaign {campaign_id}: done" in err
+    stored = re.search(r"pimp: sample #(\d+) (measure-twise-\S+) stored \(--sample (\d+)", err)
+    assert stored is not None and stored[1] == stored[3]
+    assert main(["--db", str(db), "sample", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split("\t")[:3:2] == [stored[1], stored[2]]
     status = counts(db, campaign_id)
     assert status.get("failed", 0) == 0 and status["done"] > 1
 

@@ -54,7 +54,9 @@ def test_sample_writes_csv_and_stores_it(shop_path, tmp_path, capsys):
     assert main(["sample", "coverage", str(shop_path), str(out), "--t", "2"]) == 0
     assert "100.00%" in capsys.readouterr().out
     assert main(["sample", "list", "--db", str(db)]) == 0
-    assert "pairs" in capsys.readouterr().out
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split("\t") == ["id", "model", "name", "algorithm", "size", "coverage"]
+    assert row.split("\t")[2:5] == ["pairs", "twise", str(size)]
 
 
 def test_coverage_lists_missing_interactions(shop_path, tmp_path, capsys):
