@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pimp_tui.errors import PimpError
+from pimp_tui.errors import CampaignBusy, PimpError
 from pimp_tui.measure.campaign_events import CampaignProgress, RunFinished, RunStarted
 from pimp_tui.measure.eta import format_duration
 from pimp_tui.measure.executors import ExecutorSpec
@@ -134,7 +134,7 @@ def resume(db_path: str | Path, campaign_id: int) -> tuple[str, Detached | None]
     if camp["alive"]:
         if camp["control"]:
             return f"campaign {campaign_id} carries on ({camp['control']} withdrawn)", None
-        raise PimpError(
+        raise CampaignBusy(
             f"campaign {campaign_id} is running in process {camp['pid']} on {camp['host']}"
         )
     started = start_detached(db_path, campaign_id)

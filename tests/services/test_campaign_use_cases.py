@@ -50,3 +50,25 @@ def test_runs_export_has_every_run_and_refuses_an_unknown_campaign(lengths_db) -
     assert set(frame["status"].to_list()) == {"done"}
     with pytest.raises(PimpError):
         campaigns.runs_frame(path, campaign + 1)
+
+
+def test_resuming_a_campaign_that_runs_elsewhere_is_refused_as_measure_resume_is(
+    lengths_db, capsys
+) -> None:
+    import os
+
+    from pimp_tui.cli import main
+
+    path, campaign = lengths_db
+    db = open_store(path)
+    db.execute("UPDATE runs SET status = 'pending' WHERE campaign_id = ? AND position = 0",
+               [campaign])  # fmt: skip
+    db.conn.commit()
+    store.set_status(db, campaign, "running", pid=os.getpid(), host=socket.gethostname())
+    db.close()
+    busy = (
+        f"pimp: campaign {campaign} is running in process {os.getpid()} on {socket.gethostname()}"
+    )
+    for argv in (["campaign", "resume", str(campaign)], ["measure", "--resume", str(campaign)]):
+        assert main(["--db", str(path), *argv]) == 1
+        assert capsys.readouterr().err.strip() == busy
