@@ -95,6 +95,8 @@ def resolve(spec: str | None) -> ModelSource:
         return ModelSource(spec, "path", str(path))
     if path.exists():
         raise PimpError(f"--llm {spec}: not a model directory, .gguf file or config:PATH")
+    if spec.startswith(("/", ".", "~")) or (path.parent.name and path.parent.is_dir()):
+        raise PimpError(f"--llm {spec}: no such file or directory{_nearest(path)}")
     if _HUB_ID.match(spec) and _in_hub_cache(spec):
         return ModelSource(spec, "hub", spec)
     raise PimpError(
@@ -102,6 +104,18 @@ def resolve(spec: str | None) -> ModelSource:
         "(pimp never downloads: fetch it first, e.g. `hf download "
         f"{spec}`, or use --llm {DEFAULT_LLM})"
     )
+
+
+def _nearest(path: Path) -> str:
+    """' (did you mean P?)' for the entry of `path`'s folder nearest its name, else ''."""
+    import difflib
+    import itertools
+
+    if not path.parent.is_dir():
+        return ""
+    names = [p.name for p in itertools.islice(path.parent.iterdir(), 1000)]
+    near = difflib.get_close_matches(path.name, names, n=1)
+    return f" (did you mean {path.parent / near[0]}?)" if near else ""
 
 
 def anchored(spec: str | None) -> str:

@@ -192,7 +192,7 @@ def test_a_campaign_with_a_live_process_is_not_run_twice(db_path):
 def test_bad_campaign_parameters_are_user_errors(db_path):
     with pytest.raises(PimpError, match="unknown sensor"):
         create(db_path, sensor="wattmeter")
-    with pytest.raises(PimpError, match="no such local path"):
+    with pytest.raises(PimpError, match="no such file or directory"):
         campaigns.create_campaign(db_path, sample_id=1, task="arith", prompts=1, llm="/no/model")
     with pytest.raises(PimpError, match="unknown task"):
         campaigns.create_campaign(db_path, sample_id=1, task="trivia", prompts=1, llm=TINY)

@@ -48,7 +48,7 @@ def test_hub_id_missing_from_the_cache_fails_at_once(monkeypatch, tmp_path):
     ("spec", "message"),
     [
         ("config:/nowhere/config.json", "no such config file"),
-        ("/nowhere/at/all", "no such local path"),
+        ("/nowhere/at/all", "^--llm /nowhere/at/all: no such file or directory$"),
     ],
 )
 def test_missing_models_are_user_errors(spec, message):
@@ -178,3 +178,13 @@ def test_hub_id_found_in_the_local_cache(monkeypatch, tmp_path):
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     source = resolve("acme/tiny")
     assert (source.kind, source.location, source.cost_only) == ("hub", "acme/tiny", False)
+
+
+def test_a_mistyped_model_path_is_named_with_the_nearest_entry_of_its_folder():
+    from pimp_tui import paths
+
+    typo = str(paths.TINY_LLM.parent / "tiny-lama")
+    expected = f"--llm {typo}: no such file or directory (did you mean {paths.TINY_LLM}?)"
+    with pytest.raises(PimpError) as caught:
+        resolve(typo)
+    assert str(caught.value) == expected
