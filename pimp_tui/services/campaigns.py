@@ -12,6 +12,7 @@ import dataclasses
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -67,19 +68,54 @@ def start_detached(db_path: str | Path, campaign_id: int) -> Detached:
     finally:
         db.conn.close()
     if camp["alive"]:
-        raise PimpError(
+        raise CampaignBusy(
             f"campaign {campaign_id} is running in process {camp['pid']} on {camp['host']}"
         )
     log = log_path(db_path, campaign_id)
     command = [sys.executable, "-m", WORKER_MODULE, str(Path(db_path).resolve()), str(campaign_id)]
     with open(log, "ab") as out:
+        said = out.tell()
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True, close_fds=True,
         )  # fmt: skip
+    _await_claim(db_path, campaign_id, process, log, said)
     # Reap it when it ends while this process lives (no zombie that looks alive to kill(pid, 0)).
     threading.Thread(target=process.wait, name=f"pimp-reap-{process.pid}", daemon=True).start()
     return Detached(campaign_id, process.pid, log)
+
+
+CLAIM_WAIT_S = 10.0
+"""How long a start waits for its worker to take the campaign (it does so before loading any
+model, within a second or two of starting)."""
+
+
+def _await_claim(
+    db_path: str | Path, campaign_id: int, process: subprocess.Popen, log: Path, said: int
+) -> None:
+    """Return once the new worker holds the campaign (or is still starting after
+    CLAIM_WAIT_S); a worker that ended first, as when another process took the campaign a
+    moment before, raises its own last words with its exit status."""
+    from pimp_tui.store.campaigns import get_campaign
+
+    deadline = time.monotonic() + CLAIM_WAIT_S
+    while process.poll() is None:
+        db = open_db(db_path)
+        try:
+            if get_campaign(db, campaign_id)["pid"] == process.pid or time.monotonic() > deadline:
+                return
+        finally:
+            db.conn.close()
+        time.sleep(0.1)
+    if process.returncode == 0:
+        return  # nothing was left to do
+    with open(log, "rb") as out:
+        out.seek(said)
+        lines = out.read().decode("utf-8", "replace").strip().splitlines()
+    last = lines[-1].removeprefix("pimp: ") if lines else f"exit status {process.returncode}"
+    error = PimpError(f"campaign {campaign_id}: its worker {process.pid} ended at once: {last}")
+    error.exit_code = process.returncode
+    raise error
 
 
 def control(db_path: str | Path, campaign_id: int, action: str) -> str:

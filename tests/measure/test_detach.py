@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pimp_tui import paths
 from pimp_tui.cli import main
 from pimp_tui.measure.campaign import create_campaign
@@ -238,3 +240,18 @@ def test_runs_show_opens_a_done_run_and_a_failed_run_with_its_traceback(tmp_path
 
     assert main(["--db", str(db_path), "runs", "show", "999"]) == 2
     assert capsys.readouterr().err.strip() == "pimp: no run 999"
+
+
+def test_a_start_whose_worker_ends_at_once_says_why_instead_of_where_it_runs(tmp_path, monkeypatch):
+    from pimp_tui.errors import PimpError
+    from pimp_tui.services import campaigns
+
+    db_path = store_with_sample(tmp_path)
+    campaign_id = plan(db_path, repetitions=1, cooldown_s=0.0)
+    # a "worker" that cannot read its arguments: it exits 1 at once with an error line
+    monkeypatch.setattr(campaigns, "WORKER_MODULE", "json.tool")
+    with pytest.raises(PimpError) as ended:
+        campaigns.start_detached(db_path, campaign_id)
+    said = rf"campaign {campaign_id}: its worker \d+ ended at once: .+"
+    assert re.fullmatch(said, str(ended.value)) and ended.value.exit_code == 1
+    assert campaign(db_path, campaign_id)["status"] == "planned"
