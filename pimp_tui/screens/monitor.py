@@ -162,8 +162,22 @@ GPUs' idle power (labelled), or says that nothing runs.
         self.app.call_from_thread(self._controlled, message)
 
     def action_resume(self) -> None:
-        if (cid := self._target()) is not None:
+        cid = self._target()
+        if cid is None:
+            return
+        camp = self._campaign or {}
+        if camp.get("status") != "cancelled":
             self.send_resume(cid)
+            return
+        left = camp.get("total", 0) - camp.get("done", 0) - camp.get("failed", 0)
+        question = f"Campaign #{cid} was cancelled. Run its {left} remaining run(s) after all?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send_resume(cid)
+
+        self.app.push_screen(ConfirmScreen("Resume a cancelled campaign", question, "run them"),
+                             answered)  # fmt: skip
 
     @background("control", exclusive=False)
     def send_resume(self, campaign_id: int) -> None:

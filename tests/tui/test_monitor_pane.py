@@ -207,6 +207,31 @@ async def test_a_campaign_whose_process_died_is_called_interrupted_everywhere(
         assert "prompt" not in str(screen.query_one("#now").render())
 
 
+async def test_resuming_a_cancelled_campaign_asks_first(tmp_path: Path) -> None:
+    from pimp_tui.store import campaigns
+
+    app = make_app(tmp_path)
+    db_path = Path(app.db_path)
+    campaign_id, _ = fake_running_campaign(db_path)
+    db = open_store(db_path)
+    campaigns.set_status(db, campaign_id, "cancelled", pid=None)
+    db.close()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "was cancelled. Run its 4 remaining run(s)" in str(
+            app.screen.query_one(Static).render()
+        )
+        await pilot.press("n")
+        await settle(pilot)
+    db = open_store(db_path)
+    assert campaigns.get_campaign(db, campaign_id)["status"] == "cancelled"
+    db.close()
+
+
 async def test_a_finished_run_opens_with_settings_metrics_caveats_trace_and_outputs(
     tmp_path: Path,
 ) -> None:
