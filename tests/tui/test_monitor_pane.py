@@ -232,6 +232,19 @@ async def test_resuming_a_cancelled_campaign_asks_first(tmp_path: Path) -> None:
     db.close()
 
 
+async def test_the_workbench_opens_on_the_monitor_while_a_campaign_runs(tmp_path: Path) -> None:
+    from pimp_tui.app import PimpApp
+
+    campaign_id, _ = fake_running_campaign(tmp_path / "pimp.db")
+    app = PimpApp(db=tmp_path / "pimp.db", sensor="estimate")  # seeded, as `pimp` opens
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert app.current_mode == "monitor"
+        assert app.screen.campaign_id == campaign_id
+
+
 async def test_a_finished_run_opens_with_settings_metrics_caveats_trace_and_outputs(
     tmp_path: Path,
 ) -> None:
