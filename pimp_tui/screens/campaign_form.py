@@ -1,4 +1,5 @@
-"""The new-campaign form: which sample, task, model, sensor and how many repetitions."""
+"""The new-campaign form: which sample, its name, task, model, sensor and how many
+repetitions."""
 
 from __future__ import annotations
 
@@ -54,6 +55,10 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
                     allow_blank=False,
                     compact=True,
                     id="f-sample",
+                )
+                yield Label("name")
+                yield Input(
+                    "", compact=True, id="f-name", placeholder="optional: how lists show it"
                 )
                 yield Label("task")
                 yield Input(d.get("task", "arith"), compact=True, id="f-task")
@@ -133,6 +138,7 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
         return {
             "cpu_watts": cpu_watts,
             "sample": str(self.query_one("#f-sample", Select).value),
+            "name": text("f-name") or None,
             "task": text("f-task") or "arith",
             "prompts": integer("f-prompts", "prompts"),
             "repetitions": integer("f-reps", "repetitions"),

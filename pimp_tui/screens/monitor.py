@@ -98,7 +98,7 @@ GPUs' idle power (labelled), or says that nothing runs.
     def _form_done(self, values: dict[str, Any] | None) -> None:
         if values is None:
             return
-        self.pimp.workspace.extra["campaign_form"] = values
+        self.pimp.workspace.extra["campaign_form"] = {**values, "name": None}  # one per campaign
         self.create_and_start(values)
 
     @background("campaign-create")
@@ -111,7 +111,8 @@ GPUs' idle power (labelled), or says that nothing runs.
         executor = executor_spec(values.get("executor"), values.get("address"),
                                  values.get("gpus_per_run"))  # fmt: skip
         started = start_campaign(CampaignRequest(
-            self.pimp.db_path, sample=int(values["sample"]), task=values["task"],
+            self.pimp.db_path, sample=int(values["sample"]), name=values.get("name"),
+            task=values["task"],
             prompts=values["prompts"], repetitions=values["repetitions"], llm=values["llm"],
             sensor=values["sensor"] or None, max_new_tokens=values["max_new_tokens"],
             cooldown_s=values["cooldown_s"], cpu_watts=values.get("cpu_watts"), executor=executor,

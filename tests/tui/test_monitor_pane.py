@@ -335,7 +335,8 @@ async def test_campaign_started_here_outlives_the_app_and_is_cancelled_from_the_
         await settle(pilot)
         form = app.screen
         for wid, value in (("#f-prompts", "1"), ("#f-reps", "3"), ("#f-llm", str(TINY_LLM)),
-                           ("#f-tokens", "4"), ("#f-cool", "2")):  # fmt: skip
+                           ("#f-tokens", "4"), ("#f-cool", "2"),
+                           ("#f-name", "overnight")):  # fmt: skip
             # a 2 s cooldown: tiny-model runs take a moment, and cancel acts between runs
             form.query_one(wid).value = value
         await pilot.press("ctrl+s")
@@ -344,6 +345,7 @@ async def test_campaign_started_here_outlives_the_app_and_is_cancelled_from_the_
         )
         campaign_id = monitor.campaign_id
         pid = monitor._campaign["pid"]
+        assert monitor._campaign["name"] == "overnight"
         assert pid != os.getpid()
         await pilot.press("ctrl+q")
         await settle(pilot)
