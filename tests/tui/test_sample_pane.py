@@ -59,17 +59,23 @@ async def test_two_wise_sample_with_full_coverage_saved_and_exported(tmp_path: P
         assert table[0] == app.workspace.model.feature_names()
 
 
+async def uniform_sample(pilot, app, size: int):  # type: ignore[no-untyped-def]
+    """The Sample pane after generating a uniform sample of `size`."""
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    screen = app.screen
+    screen.query_one("#algorithm").value = "uniform"
+    screen.query_one("#size").value = str(size)
+    await pilot.press("g")
+    await settle(pilot)
+    return screen
+
+
 async def test_uniform_sample_has_the_size_asked_for(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        screen = app.screen
-        screen.query_one("#algorithm").value = "uniform"
-        screen.query_one("#size").value = "9"
-        await pilot.press("g")
-        await settle(pilot)
+        screen = await uniform_sample(pilot, app, 9)
         assert screen.query_one(RowsTable).row_count == 9
         assert status(app).startswith("9 configurations · uniform")
 
@@ -79,14 +85,7 @@ async def test_the_constraints_the_host_added_are_in_view_at_80_columns(tmp_path
 
     app = make_app(tmp_path, HF_GENERATION_MODEL)  # a model with a Device part
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        screen = app.screen
-        screen.query_one("#algorithm").value = "uniform"
-        screen.query_one("#size").value = "5"
-        await pilot.press("g")
-        await settle(pilot)
+        screen = await uniform_sample(pilot, app, 5)
         assert "fixed by the host: !CUDA (no CUDA GPU visible" in status(app)  # no GPU here
         shown = screen.query_one("#sample-status")
         lines = shown.render_lines(shown.region.reset_offset)
