@@ -73,9 +73,10 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
                     str(d.get("max_new_tokens", 16)), compact=True, id="f-tokens", type="integer"
                 )
                 yield Label("sensor")
+                sensor = d.get("sensor", "")
                 yield Select(
-                    SENSORS, value=d.get("sensor", ""), allow_blank=False, compact=True,
-                    id="f-sensor",
+                    SENSORS, value=sensor if sensor in dict(SENSORS).values() else "",
+                    allow_blank=False, compact=True, id="f-sensor",
                 )  # fmt: skip
                 yield Label("cpu W/core")
                 yield Input(

@@ -71,6 +71,7 @@ GPUs' idle power (labelled), or says that nothing runs.
 
     @background("form")
     def prepare_form(self) -> None:
+        from pimp_tui.services.campaigns import last_settings
         from pimp_tui.services.sampling import stored_samples
 
         samples = [
@@ -83,7 +84,8 @@ GPUs' idle power (labelled), or says that nothing runs.
                 severity="warning",
             )  # fmt: skip
             return
-        defaults: dict[str, Any] = dict(self.pimp.workspace.extra.get("campaign_form", {}))
+        defaults = {**last_settings(self.pimp.db_path),
+                    **self.pimp.workspace.extra.get("campaign_form", {})}  # fmt: skip
         ws_sample = self.pimp.workspace.sample_id
         if ws_sample is not None:
             defaults["sample"] = str(ws_sample)

@@ -369,6 +369,22 @@ def campaigns(db_path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
+def last_settings(db_path: str | Path) -> dict[str, Any]:
+    """The newest campaign's settings, named as the new-campaign form names them: reopening
+    pimp, a user starts from what they last ran ({} in a store without campaigns)."""
+    rows = campaigns(db_path)
+    if not rows:
+        return {}
+    camp = max(rows, key=lambda row: row["id"])
+    params, executor = camp["params"], ExecutorSpec.from_params(camp["params"])
+    settings = {key: camp[key] for key in ("task", "prompts", "repetitions", "llm")}
+    settings.update({key: params[key] for key in ("max_new_tokens", "cooldown_s", "cpu_watts")
+                     if params.get(key) is not None})  # fmt: skip
+    settings.update(sensor=camp["sensor"] or "", executor=executor.kind,
+                    address=executor.address, gpus_per_run=executor.gpus_per_run)  # fmt: skip
+    return settings
+
+
 def runs_frame(db_path: str | Path, campaign_id: int | None = None) -> pl.DataFrame:
     """The measured runs (of one campaign, or all) as exported: one row per run."""
     import polars as pl

@@ -245,6 +245,26 @@ async def test_the_workbench_opens_on_the_monitor_while_a_campaign_runs(tmp_path
         assert app.screen.campaign_id == campaign_id
 
 
+async def test_a_new_campaign_starts_from_the_settings_of_the_last_one(tmp_path: Path) -> None:
+    from pimp_tui.screens.campaign_form import CampaignForm
+
+    app = make_app(tmp_path)
+    fake_running_campaign(Path(app.db_path))  # 1 prompt, 2 repetitions, config:tiny-llama
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CampaignForm)
+        fields = ("f-llm", "f-reps", "f-prompts", "f-sensor", "f-task")
+        shown = {wid: form.query_one(f"#{wid}").value for wid in fields}
+        llm = "config:" + str(Path(__file__).parents[2] / "sample_models" / "tiny-llama")
+        assert shown == {"f-llm": llm, "f-reps": "2", "f-prompts": "1", "f-sensor": "estimate",
+                         "f-task": "arith"}  # fmt: skip
+        await pilot.press("escape")
+
+
 async def test_a_finished_run_opens_with_settings_metrics_caveats_trace_and_outputs(
     tmp_path: Path,
 ) -> None:
