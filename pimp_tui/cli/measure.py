@@ -148,13 +148,14 @@ def campaigns_command(args: argparse.Namespace) -> int:
     from pimp_tui.services.campaigns import campaigns
 
     header = ("id", "status", "done", "failed", "total", "sample", "task", "prompts", "reps",
-              "llm", "sensor", "heartbeat")  # fmt: skip
+              "llm", "sensor", "heartbeat", "name")  # fmt: skip
     rows = campaigns(args.db)  # read first: a store refused prints no header
     print("\t".join(header))
     for row in rows:
         values = (row["id"], row["shown_status"], row["done"], row["failed"], row["total"],
                   row["sample_id"], row["task"], row["prompts"], row["repetitions"], row["llm"],
-                  row["sensor"] or "auto", row["heartbeat_at"] or "-")  # fmt: skip
+                  row["sensor"] or "auto", row["heartbeat_at"] or "-",
+                  row["name"] or "-")  # fmt: skip
         print("\t".join(str(v) for v in values))
     return 0
 

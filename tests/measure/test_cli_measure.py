@@ -40,7 +40,8 @@ def counts(db_path, campaign_id):
 
 def test_twise_campaign_on_the_tiny_model_completes_without_failed_runs(tmp_path, capsys):
     db = tmp_path / "pimp.db"
-    args = measure_args(db, "--prompts", "4", "--repetitions", "1", "--cooldown", "0")
+    args = measure_args(db, "--prompts", "4", "--repetitions", "1", "--cooldown", "0", "--name",
+                        "pairs on tiny")  # fmt: skip
     assert main(args) == 0
     out, err = capsys.readouterr()
     campaign_id = int(out.strip())
@@ -55,6 +56,7 @@ def test_twise_campaign_on_the_tiny_model_completes_without_failed_runs(tmp_path
     assert main(["--db", str(db), "campaigns"]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].startswith("id\tstatus") and listing[1].startswith(f"{campaign_id}\tdone")
+    assert listing[0].endswith("\tname") and listing[1].endswith("\tpairs on tiny")
 
     parquet = tmp_path / "runs.parquet"
     assert (
