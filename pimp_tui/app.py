@@ -229,7 +229,8 @@ class PimpApp(App[None]):
         return keys
 
     async def action_quit(self) -> None:
-        """Quit; when campaigns are running, say that they keep running and ask first."""
+        """Quit; when campaigns are running (they keep running) or the model has unsaved edits
+        (they are lost), say so and ask first."""
         self.check_before_quit()
 
     @background("quit")
@@ -240,24 +241,33 @@ class PimpApp(App[None]):
         self.call_from_thread(self._quit, running)
 
     def _quit(self, running: list[dict[str, Any]]) -> None:
-        if not running:
+        unsaved = self.workspace.model is not None and bool(self.workspace.extra.get("dirty"))
+        if not running and not unsaved:
             self.exit()
             return
         from pimp_tui.screens.dialogs import ConfirmScreen
 
-        ids = ", ".join(f"#{c['id']} (pid {c['pid']})" for c in running)
-        first = running[0]["id"]
-        note = (
-            f"Campaign {ids} keeps running after pimp closes. To come back: "
-            f"pimp --db {self.db_path} (Monitor: key 3); to pause it: "
-            f"pimp --db {self.db_path} campaign pause {first}."
-        )
+        said = []
+        if unsaved:
+            name = self.workspace.model_name or "being edited"
+            said.append(f"The model {name} has edits not saved to a file: they are lost "
+                        "(Model pane: ctrl+s saves them).")  # fmt: skip
+        note = None
+        if running:
+            ids = ", ".join(f"#{c['id']} (pid {c['pid']})" for c in running)
+            note = (
+                f"Campaign {ids} keeps running after pimp closes. To come back: "
+                f"pimp --db {self.db_path} (Monitor: key 3); to pause it: "
+                f"pimp --db {self.db_path} campaign pause {running[0]['id']}."
+            )
+            said.append(note)
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.exit(message=note)
 
-        self.push_screen(ConfirmScreen("Quit pimp", note + "\n\nQuit now?", "quit"), answered)
+        question = "\n\n".join([*said, "Quit now?"])
+        self.push_screen(ConfirmScreen("Quit pimp", question, "quit"), answered)
 
     def action_next_theme(self) -> None:
         themes = ["textual-dark", "textual-light", "nord", "gruvbox", "monokai"]

@@ -166,3 +166,31 @@ async def test_help_and_palette_are_reachable(app) -> None:
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode
+
+
+async def test_quitting_with_unsaved_edits_asks_first(app, tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from pimp_tui.screens.dialogs import ConfirmScreen
+    from tests.tui.conftest import make_app
+
+    (tmp_path / "other").mkdir()
+    untouched = make_app(tmp_path / "other")
+    async with untouched.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")  # nothing to lose: quits at once
+        await settle(pilot)
+        assert not untouched.is_running
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await type_text(pilot, "Greedy => Cache")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "has edits not saved to a file" in str(app.screen.query_one(Static).render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and len(app.workspace.model.constraints) == 2
