@@ -144,6 +144,8 @@ def load_view(db_path: str | Path, sample_id: int) -> SampleView:
     params = meta.get("params") or {}
     if isinstance(params, str):
         params = json.loads(params)
+    params = dict(params)
+    host = params.pop("host", None) or []  # stored with the sample; shown as the host's fixes
     cov = meta.get("coverage")
     if isinstance(cov, str):
         cov = json.loads(cov)
@@ -157,6 +159,7 @@ def load_view(db_path: str | Path, sample_id: int) -> SampleView:
         name=meta.get("name", ""),
         columns=order_columns(model, configs),
         features=model.feature_names(),
+        host_fixes=[str(fix) for fix in host],
     )
 
 

@@ -43,3 +43,17 @@ def test_coverage_of_a_written_sample(tmp_path) -> None:
     stream = io.StringIO()
     sampling.write_sample(drawn.model, drawn.configs, None, stream)
     assert stream.getvalue().replace("\r\n", "\n") == out.read_text().replace("\r\n", "\n")
+
+
+def test_a_reopened_sample_shows_the_constraints_the_host_added_as_such(tmp_path) -> None:
+    from pimp_tui.paths import HF_GENERATION_MODEL
+
+    db_path = tmp_path / "pimp.db"
+    drawn = sampling.draw_sample(sampling.SampleRequest(
+        str(HF_GENERATION_MODEL), "uniform", size=3, name="here", seed=0, db_path=db_path,
+        host="cpu",
+    ))  # fmt: skip
+    assert drawn.sample_id is not None
+    view = sampling.load_view(db_path, drawn.sample_id)
+    assert view.host_fixes == ["!CUDA (no CUDA GPU visible to torch on this host)"]
+    assert "host" not in view.params and view.params["size"] == 3
