@@ -222,6 +222,9 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             drawn = run_sampler(model, form["algorithm"], form["params"], progress)
         except Cancelled:
             return
+        except PimpError as exc:  # refused: the status says so, the error is shown too
+            self.post_message(self.Progress(f"not generated: {exc}"))
+            raise
         if worker.is_cancelled:
             return
         configs = drawn.configs

@@ -92,6 +92,21 @@ async def test_the_constraints_the_host_added_are_in_view_at_80_columns(tmp_path
         assert any("fixed by the host" in line.text for line in lines)  # drawn, not cut off
 
 
+async def test_a_refused_sampler_says_so_in_the_status(tmp_path: Path) -> None:
+    from pimp_tui.paths import HF_GENERATION_MODEL
+
+    app = make_app(tmp_path, HF_GENERATION_MODEL)  # billions of valid configurations
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        app.screen.query_one("#algorithm").value = "all"
+        await pilot.press("g")
+        await settle(pilot)
+        assert status(app).startswith("not generated: ")
+        assert "more than the limit" in status(app)
+
+
 async def test_stored_sample_reopens(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
