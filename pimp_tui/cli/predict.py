@@ -201,6 +201,8 @@ def _query(args: argparse.Namespace) -> int:
     result = query(QueryRequest(args.db, args.predictor, tuple(args.settings), args.seed))
     if result.unset:
         print(f"unset options taken as 0: {', '.join(result.unset)}", file=sys.stderr)
+    for outside in result.outside:
+        print(f"pimp: warning: {outside}", file=sys.stderr)
     warning = _warn(result.distrust, result.name)
     print(json.dumps({
         "predictor": result.name, "target": result.target, "trustworthy": warning is None,

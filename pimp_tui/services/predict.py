@@ -13,7 +13,15 @@ from typing import Any
 from pimp_tui.errors import PimpError
 from pimp_tui.predict.progress import Cancelled, ProgressCallback
 from pimp_tui.services.datasets import DatasetRequest
-from pimp_tui.services.predictors import complete, finish, model_of, parse, split, training_rows
+from pimp_tui.services.predictors import (
+    complete,
+    finish,
+    model_of,
+    outside_domain,
+    parse,
+    split,
+    training_rows,
+)
 from pimp_tui.variability.assignments import describe
 
 __all__ = ["Cancelled"]  # what a cancelled training or search raises, for the pane
@@ -309,7 +317,8 @@ def predict_partial(reports: dict[str, TrainReport], text: str, db_path: str | P
         rows.append((target, mean, std, report.learner))
     fixed = describe(partial)
     completed = f"{fixed or '(nothing fixed)'} → completed: {summary(config, 8, _shown(reports))}"
-    return Answer(rows, completed, warnings=warnings_of(reports))
+    return Answer(rows, completed,
+                  warnings=[*outside_domain(model, partial), *warnings_of(reports)])  # fmt: skip
 
 
 RECOMMEND_BUDGET = 400

@@ -206,6 +206,22 @@ def split(model: Any, encoder: Any, partial: Mapping[str, Any]) -> dict[str, Any
     }  # fmt: skip
 
 
+def outside_domain(model: Any, given: Mapping[str, Any]) -> list[str]:
+    """A warning for each given value the feature model's domain does not hold: a query may
+    ask it, but unless the measured runs used it (an overridden output length, say) the
+    prediction there extrapolates."""
+    features = {f.name: f for f in model.features()}
+    said = []
+    for name, value in given.items():
+        domain = features[name].domain() if name in features else None
+        if value is None or isinstance(value, bool) or not domain or value in domain:
+            continue
+        shown = ", ".join(str(v) for v in domain[:6]) + (", …" if len(domain) > 6 else "")
+        said.append(f"{name}={value} is outside the feature model's domain ({shown}): unless "
+                    "the measured runs used it, the prediction extrapolates")  # fmt: skip
+    return said
+
+
 def finish(config: Mapping[str, Any], encoder: Any, given: Mapping[str, Any]) -> dict[str, Any]:
     """A reasoned configuration with the values it cannot hold: those given, else those the
     predictor learnt from (`encoder.defaults`)."""
@@ -252,6 +268,8 @@ class QueryResult:
     distrust: str | None
     unset: list[str] = field(default_factory=list)
     """Options of a CSV predictor left unset (taken as 0)."""
+    outside: list[str] = field(default_factory=list)
+    """Given values outside the feature model's domain (`outside_domain`)."""
 
 
 def query(request: QueryRequest) -> QueryResult:
@@ -259,9 +277,12 @@ def query(request: QueryRequest) -> QueryResult:
     loaded = load(request.db, request.predictor)
     meta, encoder = loaded.meta, loaded.encoder
     unset: list[str] = []
+    outside: list[str] = []
     if meta["model_id"] is not None:
         model = model_of(request.db, meta["model_id"])
-        config = complete(model, encoder, parse(request.settings, model, encoder), request.seed)
+        given = parse(request.settings, model, encoder)
+        outside = outside_domain(model, given)
+        config = complete(model, encoder, given, request.seed)
     else:
         from pimp_tui.variability.assignments import parse_assignments
 
@@ -271,7 +292,8 @@ def query(request: QueryRequest) -> QueryResult:
     x = encoder.encode([config])
     low, high = loaded.fitted.predict_interval(x)
     return QueryResult(meta["name"], meta["target"], float(loaded.fitted.predict(x)[0]),
-                       (float(low[0]), float(high[0])), config, loaded.distrust, unset)  # fmt: skip
+                       (float(low[0]), float(high[0])), config, loaded.distrust, unset,
+                       outside)  # fmt: skip
 
 
 def stored_model(db_path: str | Path, loaded: Loaded) -> Any:

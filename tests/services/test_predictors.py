@@ -88,3 +88,18 @@ def test_runs_of_different_models_are_never_averaged_together(store):
     assert DatasetRequest.from_source(DatasetRequest(llm="x", mix=True).source()) == (
         DatasetRequest(llm="x", mix=True)
     )  # fmt: skip
+
+
+def test_a_value_outside_the_domain_is_answered_with_a_warning_that_it_extrapolates(store, capsys):
+    assert main(["--db", store, "predict", "train", "--target", "energy_j", "--learner", "rf",
+                 "--name", "e"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["--db", store, "predict", "query", "e", "Sampling", "top_k=99"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out.strip().splitlines()[-1])["configuration"]["top_k"] == 99
+    assert "pimp: warning: top_k=99 is outside the feature model's domain (10, 50)" in err
+    assert main(["--db", store, "predict", "query", "e", "Sampling", "top_k=50"]) == 0
+    assert "outside" not in capsys.readouterr().err
+    pane = train_report(store, "energy_j", "rf")
+    shown = predict_partial({"energy_j": pane}, "Sampling, top_k = 99", store)
+    assert shown.warnings[0].startswith("top_k=99 is outside the feature model's domain")
