@@ -99,7 +99,7 @@ class CampaignForm(ModalScreen["dict[str, Any] | None"]):
                 yield Label("GPUs per slot")
                 yield Input(
                     "" if d.get("gpus_per_run") is None else str(d["gpus_per_run"]),
-                    compact=True, id="f-gpus", type="integer",
+                    compact=True, id="f-gpus", type="integer", valid_empty=True,
                     placeholder="empty: 1 with GPUs, else CPU slots (0)",
                 )  # fmt: skip
             yield Static(

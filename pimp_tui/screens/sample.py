@@ -102,11 +102,13 @@ Save it to the store (s) so a campaign can measure it; export CSV (x); open a st
             yield Label("t")
             yield Input("2", compact=True, id="t", type="integer")
             yield Label("size")
-            yield Input("", compact=True, id="size", type="integer", placeholder="auto")
+            yield Input("", compact=True, id="size", type="integer", placeholder="auto",
+                        valid_empty=True)  # fmt: skip
             yield Label("seed")
             yield Input("0", compact=True, id="seed", type="integer")
             yield Label("budget")
-            yield Input("", compact=True, id="budget", type="number", placeholder="s")
+            yield Input("", compact=True, id="budget", type="number", placeholder="s",
+                        valid_empty=True)  # fmt: skip
         yield Static("", id="sample-status")
         table = RowsTable(id="sample-table")
         table.border_title = "Configurations"

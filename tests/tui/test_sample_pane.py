@@ -107,6 +107,21 @@ async def test_a_refused_sampler_says_so_in_the_status(tmp_path: Path) -> None:
         assert "more than the limit" in status(app)
 
 
+async def test_optional_fields_left_empty_are_not_marked_invalid(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        for wid in ("size", "budget"):
+            field = app.screen.query_one(f"#{wid}")
+            field.focus()
+            await settle(pilot)
+            app.screen.query_one("#seed").focus()  # leaving it empty
+            await settle(pilot)
+            assert field.value == "" and not field.has_class("-invalid")
+
+
 async def test_stored_sample_reopens(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
