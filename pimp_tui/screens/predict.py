@@ -88,7 +88,7 @@ Views: l curve · i importance · x interactions · f Pareto front · q query.
     PredictScreen #predict-form Label { padding: 0 1 0 0; }
     PredictScreen #target { width: 26; margin: 0 2 0 0; }
     PredictScreen #learner { width: 24; margin: 0 2 0 0; }
-    PredictScreen #scores { height: 3; padding: 0 1; }
+    PredictScreen #scores { height: auto; max-height: 5; padding: 0 1; }
     PredictScreen TabbedContent { height: 1fr; }
     PredictScreen TabPane { padding: 0 1; }
     PredictScreen .view { height: 1fr; }

@@ -119,6 +119,9 @@ async def test_a_predictor_of_noise_is_flagged_and_recommend_warns(tmp_path: Pat
         await settle(pilot)
         scores = text_of(app, "#scores")
         assert "NOT TRUSTWORTHY" in scores and "MAE" in scores and "68% interval" in scores
+        shown = app.screen.query_one("#scores")
+        drawn = " ".join(line.text for line in shown.render_lines(shown.region.reset_offset))
+        assert "68% interval" in drawn  # at 80 columns too, under the warning
         await pilot.press("i")
         await pilot.pause()
         assert "not trustworthy" in text_of(app, "#importance-view")
