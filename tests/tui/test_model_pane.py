@@ -26,13 +26,18 @@ async def test_model_pane_counts_valid_configurations(app) -> None:
         assert "core 2" in status(app)
 
 
+async def add_constraint(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type a constraint into the Model pane's constraint box and confirm it."""
+    await settle(pilot)
+    await pilot.press("c")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_constraint_added_changes_the_count_and_undo_restores_it(app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await type_text(pilot, "Greedy => Cache")
-        await pilot.press("enter")
-        await settle(pilot)
+        await add_constraint(pilot, "Greedy => Cache")
         assert [c.text for c in app.workspace.model.constraints] == [
             "Sampling => Cache",
             "Greedy => Cache",
@@ -182,11 +187,7 @@ async def test_quitting_with_unsaved_edits_asks_first(app, tmp_path: Path) -> No
         await settle(pilot)
         assert not untouched.is_running
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await type_text(pilot, "Greedy => Cache")
-        await pilot.press("enter")
-        await settle(pilot)
+        await add_constraint(pilot, "Greedy => Cache")
         await pilot.press("ctrl+q")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
