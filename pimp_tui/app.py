@@ -153,13 +153,11 @@ class PimpApp(App[None]):
             self.call_from_thread(self.set_model, model, model_id=model_id, name=name)
         else:
             self.call_from_thread(self.sync_panes)
-        if loaded is not None and self._campaign_running():
-            self.call_from_thread(self._show_monitor)  # what a user comes back for
+        if loaded is not None:
+            from pimp_tui.services.monitor import running_campaigns
 
-    def _campaign_running(self) -> bool:
-        from pimp_tui.services.campaigns import campaigns
-
-        return any(row["alive"] for row in campaigns(self.db_path))
+            if running_campaigns(self.db_path):
+                self.call_from_thread(self._show_monitor)  # what a user comes back for
 
     def _show_monitor(self) -> None:
         self.switch_mode("monitor")

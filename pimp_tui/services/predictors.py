@@ -202,7 +202,7 @@ def split(model: Any, encoder: Any, partial: Mapping[str, Any]) -> dict[str, Any
     features = {f.name: f for f in model.features()}
     return {
         k: v for k, v in partial.items()
-        if k in features and (v is None or v in (features[k].domain() or (v,)))
+        if k in features and _outside(features[k], v) is None
     }  # fmt: skip
 
 
@@ -213,13 +213,21 @@ def outside_domain(model: Any, given: Mapping[str, Any]) -> list[str]:
     features = {f.name: f for f in model.features()}
     said = []
     for name, value in given.items():
-        domain = features[name].domain() if name in features else None
-        if value is None or isinstance(value, bool) or not domain or value in domain:
+        domain = _outside(features[name], value) if name in features else None
+        if domain is None or isinstance(value, bool):
             continue
         shown = ", ".join(str(v) for v in domain[:6]) + (", …" if len(domain) > 6 else "")
         said.append(f"{name}={value} is outside the feature model's domain ({shown}): unless "
                     "the measured runs used it, the prediction extrapolates")  # fmt: skip
     return said
+
+
+def _outside(feature: Any, value: Any) -> tuple | None:
+    """The feature's domain when `value` (not None) lies outside it, else None."""
+    domain = feature.domain()
+    if value is None or not domain or value in domain:
+        return None
+    return tuple(domain)
 
 
 def finish(config: Mapping[str, Any], encoder: Any, given: Mapping[str, Any]) -> dict[str, Any]:
